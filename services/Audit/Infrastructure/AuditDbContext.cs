@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Platform.Audit.Model;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Audit.Infrastructure;
+
+public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : PlatformDbContext(options)
+{
+    public DbSet<AuditEntry> Entries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> builder)
+    {
+        builder.ToTable("audit_entries");
+        builder.HasKey(e => e.Sequence);
+        builder.Property(e => e.Sequence).ValueGeneratedNever();
+        builder.Property(e => e.Department).HasMaxLength(40);
+        builder.Property(e => e.Actor).HasMaxLength(200);
+        builder.Property(e => e.Action).HasMaxLength(100);
+        builder.Property(e => e.Subject).HasMaxLength(200);
+        builder.Property(e => e.Outcome).HasMaxLength(40);
+        builder.Property(e => e.TraceId).HasMaxLength(32);
+        builder.Property(e => e.Details).HasColumnType("jsonb");
+        builder.Property(e => e.PreviousHash).HasMaxLength(64);
+        builder.Property(e => e.Hash).HasMaxLength(64);
+        builder.HasIndex(e => e.Subject);
+        builder.HasIndex(e => e.OccurredAt);
+        builder.HasIndex(e => e.Action);
+    }
+}

@@ -1,0 +1,5 @@
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Audit.Infrastructure;
+
+internal sealed class DesignTimeAuditDbContextFactory : DesignTimeFactory<AuditDbContext>;

@@ -1,0 +1,22 @@
+using Platform.Audit.Consumers;
+using Platform.Audit.Model;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Audit.Infrastructure;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
+    {
+        builder.AddServiceDatabase<AuditDbContext>();
+        builder.AddServiceBus("audit", node, bus =>
+        {
+            bus.AddConsumer<RecordPublishedAuditConsumer>();
+            bus.AddConsumer<RecordUpdatedAuditConsumer>();
+            bus.AddConsumer<RecordWithdrawnAuditConsumer>();
+        });
+        builder.Services.AddScoped<AuditLog>();
+    }
+}

@@ -1,0 +1,16 @@
+using Platform.Audit.Apis;
+using Platform.Audit.Infrastructure;
+using Platform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var node = builder.AddServiceDefaults("audit");
+builder.AddApplicationServices(node);
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.MapDefaultEndpoints();
+app.MapAuditApi();
+
+app.Run();

@@ -1,0 +1,5 @@
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Catalogue.Infrastructure;
+
+internal sealed class DesignTimeCatalogueDbContextFactory : DesignTimeFactory<CatalogueDbContext>;

@@ -1,0 +1,25 @@
+using Platform.Catalogue.Consumers;
+using Platform.Catalogue.Model;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Catalogue.Infrastructure;
+
+internal static class Extensions
+{
+    /// <summary>The catalogue's own wiring: its database, its consumers, its validation rules.</summary>
+    public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
+    {
+        builder.AddServiceDatabase<CatalogueDbContext>();
+        builder.AddServiceBus("catalogue", node, bus =>
+        {
+            bus.AddConsumer<PeerRecordPublishedConsumer>();
+            bus.AddConsumer<PeerRecordUpdatedConsumer>();
+            bus.AddConsumer<PeerRecordWithdrawnConsumer>();
+        });
+        builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));
+        builder.Services.AddSingleton<RecordValidator>();
+        builder.Services.AddScoped<RecordIngestion>();
+    }
+}

@@ -1,0 +1,128 @@
+using Platform.Contracts;
+
+namespace Platform.Catalogue.Model;
+
+/// <summary>One archive record (档案) of this node's department, at its latest version.</summary>
+public sealed class ArchiveRecord
+{
+    public Guid Id { get; set; }
+    public required string Department { get; set; }
+    public required string ExternalId { get; set; }
+    public int Version { get; set; }
+    public RecordStatus Status { get; set; }
+    public required string FondsCode { get; set; }
+    public required string ArchivalCode { get; set; }
+    public required string Title { get; set; }
+    public required string Creator { get; set; }
+    public DateOnly Date { get; set; }
+    public string? DocumentNumber { get; set; }
+    public required string RetentionPeriod { get; set; }
+    public required string Classification { get; set; }
+    public string? Category { get; set; }
+    public List<string> Keywords { get; set; } = [];
+    public string? Description { get; set; }
+    public required string Sharing { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public static ArchiveRecord Create(string department, RecordMetadata metadata, DateTimeOffset now)
+    {
+        var record = new ArchiveRecord
+        {
+            Id = Guid.CreateVersion7(),
+            Department = department,
+            ExternalId = metadata.ExternalId,
+            FondsCode = metadata.FondsCode,
+            ArchivalCode = metadata.ArchivalCode,
+            Title = metadata.Title,
+            Creator = metadata.Creator,
+            RetentionPeriod = metadata.RetentionPeriod,
+            Classification = metadata.Classification,
+            Sharing = metadata.Sharing,
+            CreatedAt = now,
+        };
+        record.Apply(metadata, now);
+        record.Version = 1;
+        return record;
+    }
+
+    /// <summary>Takes <paramref name="metadata"/> as the new current version.</summary>
+    public void Apply(RecordMetadata metadata, DateTimeOffset now)
+    {
+        FondsCode = metadata.FondsCode;
+        ArchivalCode = metadata.ArchivalCode;
+        Title = metadata.Title;
+        Creator = metadata.Creator;
+        Date = metadata.Date;
+        DocumentNumber = metadata.DocumentNumber;
+        RetentionPeriod = metadata.RetentionPeriod;
+        Classification = metadata.Classification;
+        Category = metadata.Category;
+        Keywords = [.. metadata.Keywords];
+        Description = metadata.Description;
+        Sharing = metadata.Sharing;
+        Status = RecordStatus.Active;
+        Version++;
+        UpdatedAt = now;
+    }
+
+    public RecordMetadata ToMetadata() => new(
+        ExternalId, FondsCode, ArchivalCode, Title, Creator, Date, DocumentNumber,
+        RetentionPeriod, Classification, Category, Keywords, Description, Sharing);
+
+    /// <summary>Whether other departments may discover this record (its metadata is announced on the exchange).</summary>
+    public bool IsAnnounced => Status == RecordStatus.Active && Sharing != SharingAttributes.None;
+}
+
+public enum RecordStatus
+{
+    Active,
+    Withdrawn,
+}
+
+/// <summary>One stored version of a record's metadata (the history behind <see cref="ArchiveRecord.Version"/>).</summary>
+public sealed class ArchiveRecordVersion
+{
+    public Guid RecordId { get; set; }
+    public int Version { get; set; }
+    public required RecordMetadata Metadata { get; set; }
+    public RecordStatus Status { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A record another department published: metadata only, kept up to date from its events.</summary>
+public sealed class FederatedRecord
+{
+    public Guid RecordId { get; set; }
+    public required string Department { get; set; }
+    public int Version { get; set; }
+    public required RecordMetadata Metadata { get; set; }
+
+    /// <summary>Copied out of <see cref="Metadata"/> so lists can filter and search on them.</summary>
+    public required string Title { get; set; }
+    public required string FondsCode { get; set; }
+    public string? Category { get; set; }
+    public int Year { get; set; }
+
+    public bool Withdrawn { get; set; }
+    public DateTimeOffset PublishedAt { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+
+    public void Apply(int version, RecordMetadata metadata)
+    {
+        Version = version;
+        Metadata = metadata;
+        Title = metadata.Title;
+        FondsCode = metadata.FondsCode;
+        Category = metadata.Category;
+        Year = metadata.Date.Year;
+        Withdrawn = false;
+    }
+}
+
+public static class SharingAttributes
+{
+    public const string Unconditional = "unconditional";
+    public const string Conditional = "conditional";
+    public const string None = "none";
+}

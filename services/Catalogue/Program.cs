@@ -1,0 +1,17 @@
+using Platform.Catalogue.Apis;
+using Platform.Catalogue.Infrastructure;
+using Platform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var node = builder.AddServiceDefaults("catalogue");
+builder.AddApplicationServices(node);
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.MapDefaultEndpoints();
+app.MapRecordsApi();
+app.MapFederatedApi();
+
+app.Run();

@@ -1,0 +1,5 @@
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Notification.Infrastructure;
+
+internal sealed class DesignTimeNotificationDbContextFactory : DesignTimeFactory<NotificationDbContext>;

@@ -1,0 +1,27 @@
+using Platform.Notification.Consumers;
+using Platform.Notification.Model;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Notification.Infrastructure;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
+    {
+        builder.AddServiceDatabase<NotificationDbContext>();
+        builder.AddServiceBus("notification", node, bus =>
+        {
+            bus.AddConsumer<RecordPublishedNotificationConsumer>();
+            bus.AddConsumer<RecordUpdatedNotificationConsumer>();
+            bus.AddConsumer<RecordWithdrawnNotificationConsumer>();
+        });
+
+        builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section));
+        builder.Services.AddSingleton<WebhookTargetGuard>();
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<WebhookTargetGuard>().CreateHandler());
+        builder.Services.AddHostedService<WebhookDispatcher>();
+    }
+}

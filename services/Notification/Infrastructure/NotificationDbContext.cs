@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Platform.Notification.Model;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Notification.Infrastructure;
+
+public sealed class NotificationDbContext(DbContextOptions<NotificationDbContext> options) : PlatformDbContext(options)
+{
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.ApplyConfiguration(new SubscriptionConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryConfiguration());
+    }
+}
+
+internal sealed class SubscriptionConfiguration : IEntityTypeConfiguration<Subscription>
+{
+    public void Configure(EntityTypeBuilder<Subscription> builder)
+    {
+        builder.ToTable("subscriptions");
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.Department).HasMaxLength(40);
+        builder.Property(s => s.Channel).HasMaxLength(20);
+        builder.Property(s => s.Url).HasMaxLength(2000);
+        builder.Property(s => s.Secret).HasMaxLength(200);
+        builder.HasIndex(s => s.Department);
+    }
+}
+
+internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
+{
+    public const string Table = "deliveries";
+
+    public void Configure(EntityTypeBuilder<Delivery> builder)
+    {
+        builder.ToTable(Table);
+        builder.HasKey(d => d.Id);
+        builder.Property(d => d.Sequence).UseIdentityAlwaysColumn();
+        builder.HasIndex(d => d.Sequence).IsUnique();
+        builder.HasIndex(d => new { d.SubscriptionId, d.MessageId }).IsUnique();
+        builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
+        builder.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
+        builder.Property(d => d.EventType).HasMaxLength(100);
+        builder.Property(d => d.Payload).HasColumnType("jsonb");
+        builder.HasOne<Subscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+
+namespace Platform.Notification.Model;
+
+public sealed class WebhookOptions
+{
+    public const string Section = "Notification";
+
+    /// <summary>Allow loopback/private/link-local webhook targets (local demos and tests only).</summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    public int MaxAttempts { get; set; } = 8;
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>
+/// SSRF protection: webhook URLs must be http(s), and every address actually connected to is checked, so a
+/// name that resolves (or re-resolves) to a private address is refused unless the node allows it.
+/// </summary>
+public sealed class WebhookTargetGuard(IOptions<WebhookOptions> options)
+{
+    /// <summary>Returns the reason the URL is refused, or null when it is acceptable.</summary>
+    public async Task<string?> CheckAsync(string? url, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return "The webhook URL must be an absolute http:// or https:// URL.";
+        }
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return "The webhook URL must not contain credentials.";
+        }
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(uri.DnsSafeHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(uri.DnsSafeHost, cancellationToken);
+        }
+        catch (SocketException)
+        {
+            return $"The webhook host '{uri.Host}' cannot be resolved.";
+        }
+        var refused = addresses.FirstOrDefault(a => !IsAllowed(a));
+        return refused is null ? null : $"The webhook host '{uri.Host}' resolves to {refused}, a loopback, private or link-local address, which this node does not call.";
+    }
+
+    public bool IsAllowed(IPAddress address) => options.Value.AllowPrivateTargets || IsPublic(address);
+
+    /// <summary>An HTTP handler that follows no redirects and connects only to allowed addresses.</summary>
+    public SocketsHttpHandler CreateHandler() => new()
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+            var allowed = addresses.Where(IsAllowed).ToArray();
+            if (allowed.Length == 0)
+            {
+                throw new HttpRequestException($"Refused to connect to '{context.DnsEndPoint.Host}': not a public address.");
+            }
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
+    internal static bool IsPublic(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        {
+            return false;
+        }
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
+        }
+        var b = address.GetAddressBytes();
+        return !(b[0] == 10 || b[0] == 0 || b[0] >= 224
+            || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 169 && b[1] == 254)
+            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127));
+    }
+}

@@ -1,0 +1,71 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Platform.ServiceDefaults.Messaging;
+
+public static class BusExtensions
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ (ConnectionStrings:RabbitMq, an amqp:// URI): node-prefixed quorum queues,
+    /// publisher confirms, explicit retries, and a readiness check. Consumers are registered by <paramref name="configure"/>.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceBus(this WebApplicationBuilder builder, string serviceName, NodeOptions node,
+        Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        var broker = new Uri(builder.Configuration.RequiredConnectionString("RabbitMq"));
+        var formatter = new NodeEndpointNameFormatter(node.Id, serviceName);
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(formatter);
+            configure?.Invoke(bus);
+
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue();
+                }
+                // Transient faults (a database blip) are retried in place; what still fails goes to the _error queue.
+                endpoint.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+            });
+
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(broker.Host, (ushort)(broker.IsDefaultPort ? 5672 : broker.Port), VirtualHost(broker), host =>
+                {
+                    var (user, password) = Credentials(broker);
+                    host.Username(user);
+                    host.Password(password);
+                    host.PublisherConfirmation = true;
+                    host.ConnectionName($"{node.Id}.{serviceName}");
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.Configure<MassTransitHostOptions>(options =>
+        {
+            // Start even while the broker is down: the outbox keeps events, readiness reports the broker.
+            options.WaitUntilStarted = false;
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return builder;
+    }
+
+    private static string VirtualHost(Uri broker)
+    {
+        var path = Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/'));
+        return path.Length == 0 ? "/" : path;
+    }
+
+    private static (string User, string Password) Credentials(Uri broker)
+    {
+        var parts = broker.UserInfo.Split(':', 2);
+        return parts.Length == 2
+            ? (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]))
+            : ("guest", "guest");
+    }
+}

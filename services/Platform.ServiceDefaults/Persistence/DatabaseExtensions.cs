@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Platform.ServiceDefaults.Persistence;
+
+public static class DatabaseExtensions
+{
+    /// <summary>
+    /// The service's own PostgreSQL database (ConnectionStrings:Database): DbContext with snake_case names,
+    /// migrations at start-up, readiness check, and the outbox dispatcher.
+    /// </summary>
+    public static WebApplicationBuilder AddServiceDatabase<TContext>(this WebApplicationBuilder builder)
+        where TContext : PlatformDbContext
+    {
+        var connectionString = builder.Configuration.RequiredConnectionString("Database");
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxSignalInterceptor>();
+        builder.Services.AddDbContext<TContext>((services, options) => options
+            .UseNpgsql(connectionString)
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
+
+        builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection(OutboxOptions.Section));
+        builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
+        builder.Services.AddHostedService<OutboxDispatcher<TContext>>();
+
+        builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: "database", tags: [HostingExtensions.ReadyTag]);
+        return builder;
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.ServiceDefaults.Persistence;
+
+/// <summary>
+/// Creates the service's database if needed and applies its migrations before the service takes traffic.
+/// A database that is not up yet is waited for, not crashed on.
+/// </summary>
+internal sealed partial class DatabaseMigrator<TContext>(IServiceScopeFactory scopes, ILogger<DatabaseMigrator<TContext>> logger) : IHostedService
+    where TContext : DbContext
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<TContext>().Database.MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                LogWaiting(logger, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database not reachable yet (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogWaiting(ILogger logger, int attempt, string reason);
+}

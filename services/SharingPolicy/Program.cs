@@ -1,0 +1,16 @@
+using Platform.ServiceDefaults;
+using Platform.SharingPolicy.Apis;
+using Platform.SharingPolicy.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var node = builder.AddServiceDefaults("sharing");
+builder.AddApplicationServices(node);
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.MapDefaultEndpoints();
+app.MapSharedRecordsApi();
+
+app.Run();
