@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Platform.Contracts;
+
+namespace Platform.Tests.Infrastructure;
+
+/// <summary>
+/// One department node run as real processes, exactly as <c>deploy/local/platform up</c> runs it: the gateway and
+/// the four services from the solution's build output, on free 127.0.0.1 ports, with their own databases.
+/// </summary>
+public sealed class PlatformNode : IAsyncDisposable
+{
+    public static readonly IReadOnlyList<(string Name, string Project, string Assembly)> Processes =
+    [
+        ("catalogue", "services/Catalogue", "Platform.Catalogue"),
+        ("sharing", "services/SharingPolicy", "Platform.SharingPolicy"),
+        ("audit", "services/Audit", "Platform.Audit"),
+        ("notification", "services/Notification", "Platform.Notification"),
+        ("gateway", "gateway/Platform.Gateway", "Platform.Gateway"),
+    ];
+
+    private readonly Dictionary<string, Process> _running = [];
+    private readonly Dictionary<string, int> _ports = [];
+    private readonly string _logDirectory;
+    private readonly TestInfrastructure _infrastructure;
+    private readonly string _databasePrefix;
+    private readonly Uri _rabbitMq;
+
+    private PlatformNode(TestInfrastructure infrastructure, string id, string databasePrefix, Uri rabbitMq, string logDirectory)
+    {
+        _infrastructure = infrastructure;
+        Id = id;
+        _databasePrefix = databasePrefix;
+        _rabbitMq = rabbitMq;
+        _logDirectory = logDirectory;
+        foreach (var (name, _, _) in Processes) _ports[name] = FreePort();
+        Gateway = new Uri($"http://127.0.0.1:{_ports["gateway"]}/");
+    }
+
+    public string Id { get; }
+    public Uri Gateway { get; }
+
+    /// <summary>A client with every role.</summary>
+    public (string Id, string Secret) Client { get; } = ($"client-{RandomNumberGenerator.GetHexString(6, true)}", RandomNumberGenerator.GetHexString(32, true));
+
+    /// <summary>A client that may only read the audit log.</summary>
+    public (string Id, string Secret) AuditorClient { get; } = ($"auditor-{RandomNumberGenerator.GetHexString(6, true)}", RandomNumberGenerator.GetHexString(32, true));
+
+    public Uri ServiceUrl(string process) => new($"http://127.0.0.1:{_ports[process]}/");
+
+    public string DatabaseName(string process) => $"{_databasePrefix}_{Id.Replace('-', '_')}_{process}";
+
+    public string DatabaseConnectionString(string process) => _infrastructure.Database(DatabaseName(process));
+
+    public static async Task<PlatformNode> StartAsync(TestInfrastructure infrastructure, string id, string databasePrefix, Uri rabbitMq)
+    {
+        var logs = Path.Combine(AppContext.BaseDirectory, "node-logs", databasePrefix);
+        Directory.CreateDirectory(logs);
+        var node = new PlatformNode(infrastructure, id, databasePrefix, rabbitMq, logs);
+        foreach (var (name, _, _) in Processes) node.Start(name);
+        await node.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+        return node;
+    }
+
+    public void Start(string process)
+    {
+        var (_, project, assembly) = Processes.Single(p => p.Name == process);
+        var dll = Path.Combine(Repository.Root, project, "bin", Repository.Configuration, "net10.0", $"{assembly}.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} does not exist: build the solution ({Repository.Configuration}) before running the end-to-end tests.");
+        }
+
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        foreach (var (key, value) in Environment(process)) start.Environment[key] = value;
+
+        var log = new StreamWriter(Path.Combine(_logDirectory, $"{Id}-{process}.log"), append: true) { AutoFlush = true };
+        var running = new Process { StartInfo = start, EnableRaisingEvents = true };
+        running.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        running.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        running.Exited += (_, _) => { lock (log) log.Dispose(); };
+        running.Start();
+        running.BeginOutputReadLine();
+        running.BeginErrorReadLine();
+        _running[process] = running;
+    }
+
+    private Dictionary<string, string> Environment(string process)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[process]}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Node__Id"] = Id,
+            ["Node__Name"] = $"{Id} (test)",
+            ["ConnectionStrings__Database"] = DatabaseConnectionString(process),
+            ["ConnectionStrings__RabbitMq"] = _rabbitMq.ToString(),
+            ["Auth__Authority"] = Gateway.ToString(),
+            ["OTEL_SERVICE_NAME"] = $"{Id}-{process}",
+            ["Notification__AllowPrivateTargets"] = "true",
+            ["Notification__FirstRetryDelay"] = "00:00:00.500",
+        };
+        if (process == "gateway")
+        {
+            environment["Auth__Issuer"] = Gateway.ToString();
+            environment["Auth__SigningKeyPath"] = Path.Combine(_logDirectory, $"{Id}-signing-key.pem");
+            AddClient(environment, 0, Client, Roles.All);
+            AddClient(environment, 1, AuditorClient, [Roles.Auditor]);
+            foreach (var (cluster, target) in new[] { ("catalogue", "catalogue"), ("sharing", "sharing"), ("audit", "audit"), ("notify", "notification") })
+            {
+                environment[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = ServiceUrl(target).ToString();
+            }
+        }
+        return environment;
+    }
+
+    private static void AddClient(Dictionary<string, string> environment, int index, (string Id, string Secret) client, IReadOnlyList<string> roles)
+    {
+        environment[$"Clients__{index}__ClientId"] = client.Id;
+        environment[$"Clients__{index}__ClientSecret"] = client.Secret;
+        environment[$"Clients__{index}__DisplayName"] = client.Id;
+        for (var i = 0; i < roles.Count; i++) environment[$"Clients__{index}__Roles__{i}"] = roles[i];
+    }
+
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var (name, _, _) in Processes)
+        {
+            while (true)
+            {
+                if (_running[name].HasExited)
+                {
+                    throw new InvalidOperationException($"{Id}-{name} exited with code {_running[name].ExitCode}:\n{LogTail(name)}");
+                }
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(ServiceUrl(name), "health/ready"));
+                    if (response.IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"{Id}-{name} was not ready within {timeout}:\n{LogTail(name)}");
+                }
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    public string LogTail(string process, int lines = 40)
+    {
+        var path = Path.Combine(_logDirectory, $"{Id}-{process}.log");
+        if (!File.Exists(path)) return "(no log)";
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var all = new StreamReader(stream).ReadToEnd().Split('\n');
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    /// <summary>An access token for <paramref name="client"/> (default: the all-roles client) from this node's gateway.</summary>
+    public async Task<string> TokenAsync((string Id, string Secret)? client = null)
+    {
+        var (id, secret) = client ?? Client;
+        using var http = new HttpClient { BaseAddress = Gateway };
+        using var response = await http.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = id,
+            ["client_secret"] = secret,
+        }));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Token request failed: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>An HTTP client on this node's gateway carrying a token of <paramref name="client"/>.</summary>
+    public async Task<HttpClient> HttpAsync((string Id, string Secret)? client = null)
+    {
+        var http = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(client));
+        return http;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _running.Values)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+            {
+            }
+            process.Dispose();
+        }
+        _running.Clear();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Where the solution lives and which build of it the tests run.</summary>
+public static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The build configuration of the service binaries: PLATFORM_BUILD_CONFIGURATION, else the tests' own.</summary>
+    public static string Configuration { get; } =
+        System.Environment.GetEnvironmentVariable("PLATFORM_BUILD_CONFIGURATION") is { Length: > 0 } configured
+            ? configured
+            : new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Platform.sln"))) return directory.FullName;
+        }
+        throw new InvalidOperationException("Platform.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>Polls until a condition holds, for effects that cross the bus.</summary>
+public static class Eventually
+{
+    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await probe();
+            if (done(value)) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}.");
+            await Task.Delay(200);
+        }
+    }
+}
+
+internal static class HttpJson
+{
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    public static async Task<JsonElement> GetJsonAsync(this HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        return await response.ReadJsonAsync();
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient http, string path, object body) =>
+        http.PostAsJsonAsync(path, body, JsonSerializerOptions.Web);
+}

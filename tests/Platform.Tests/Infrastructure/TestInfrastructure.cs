@@ -1,0 +1,107 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+[assembly: AssemblyFixture(typeof(Platform.Tests.Infrastructure.TestInfrastructure))]
+
+namespace Platform.Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL and RabbitMQ the tests run against: from Testcontainers where a Docker engine is reachable,
+/// otherwise from the servers `deploy/local/platform test` started and exported. Never skipped, never faked.
+/// </summary>
+public sealed class TestInfrastructure : IAsyncLifetime
+{
+    private PostgreSqlContainer? _postgres;
+    private RabbitMqContainer? _rabbit;
+
+    /// <summary>Connection string of a superuser, without a database name.</summary>
+    public string PostgresServer { get; private set; } = "";
+
+    /// <summary>amqp://user:password@host:port (no virtual host).</summary>
+    public Uri RabbitMq { get; private set; } = null!;
+
+    /// <summary>Base URL of the RabbitMQ management API.</summary>
+    public Uri RabbitMqManagement { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var postgres = Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES");
+        var rabbit = Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ");
+        var management = Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT");
+        if (!string.IsNullOrEmpty(postgres) && !string.IsNullOrEmpty(rabbit) && !string.IsNullOrEmpty(management))
+        {
+            PostgresServer = postgres;
+            RabbitMq = new Uri(rabbit);
+            RabbitMqManagement = new Uri(management);
+        }
+        else if (DockerIsReachable())
+        {
+            await StartContainersAsync();
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "No PostgreSQL/RabbitMQ for the tests: no Docker engine is reachable for Testcontainers, and PLATFORM_TEST_POSTGRES, " +
+                "PLATFORM_TEST_RABBITMQ and PLATFORM_TEST_RABBITMQ_MANAGEMENT are not set. Run the suite with `deploy/local/platform test`.");
+        }
+
+        await using var connection = new NpgsqlConnection(PostgresServer);
+        await connection.OpenAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_rabbit is not null) await _rabbit.DisposeAsync();
+    }
+
+    public string Database(string name) => new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
+
+    /// <summary>Creates an isolated RabbitMQ virtual host for one test platform and returns the amqp URI for it.</summary>
+    public async Task<Uri> CreateVirtualHostAsync(string name)
+    {
+        using var http = ManagementClient();
+        (await http.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
+        var user = Uri.UnescapeDataString(RabbitMq.UserInfo.Split(':')[0]);
+        (await http.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        return new Uri(RabbitMq, name);
+    }
+
+    /// <summary>How many messages the queue has had acknowledged (management statistics, refreshed every few seconds).</summary>
+    public async Task<long> AcknowledgedAsync(string virtualHost, string queue)
+    {
+        using var http = ManagementClient();
+        var stats = await http.GetFromJsonAsync<QueueStats>($"api/queues/{virtualHost}/{Uri.EscapeDataString(queue)}");
+        return stats?.MessageStats?.Ack ?? 0;
+    }
+
+    public HttpClient ManagementClient()
+    {
+        var credentials = RabbitMq.UserInfo.Length > 0 ? Uri.UnescapeDataString(RabbitMq.UserInfo) : "guest:guest";
+        var http = new HttpClient { BaseAddress = RabbitMqManagement };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        return http;
+    }
+
+    private static bool DockerIsReachable() =>
+        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } || File.Exists("/var/run/docker.sock");
+
+    private async Task StartContainersAsync()
+    {
+        _postgres = new PostgreSqlBuilder("postgres:15").Build();
+        _rabbit = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(15672, true).Build();
+        await Task.WhenAll(_postgres.StartAsync(), _rabbit.StartAsync());
+        PostgresServer = new NpgsqlConnectionStringBuilder(_postgres.GetConnectionString()) { Database = "postgres" }.ConnectionString;
+        RabbitMq = new Uri(_rabbit.GetConnectionString());
+        RabbitMqManagement = new Uri($"http://{_rabbit.Hostname}:{_rabbit.GetMappedPublicPort(15672)}/");
+    }
+
+    private sealed record QueueStats(
+        [property: System.Text.Json.Serialization.JsonPropertyName("message_stats")] MessageStats? MessageStats);
+
+    private sealed record MessageStats(long Ack);
+}

@@ -1,0 +1,48 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Platform.Notification.Model;
+using Shouldly;
+
+namespace Platform.Tests.Unit;
+
+public sealed class WebhookTargetGuardTests
+{
+    private static readonly WebhookTargetGuard Strict = new(Options.Create(new WebhookOptions()));
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("10.1.2.3")]
+    [InlineData("172.16.0.1")]
+    [InlineData("192.168.1.1")]
+    [InlineData("169.254.169.254")]
+    [InlineData("100.64.0.1")]
+    [InlineData("0.0.0.0")]
+    [InlineData("::1")]
+    [InlineData("fe80::1")]
+    [InlineData("fd00::1")]
+    [InlineData("::ffff:127.0.0.1")]
+    public void Private_loopback_and_link_local_addresses_are_not_public(string address) =>
+        WebhookTargetGuard.IsPublic(IPAddress.Parse(address)).ShouldBeFalse();
+
+    [Theory]
+    [InlineData("8.8.8.8")]
+    [InlineData("2001:4860:4860::8888")]
+    public void Public_addresses_are_public(string address) =>
+        WebhookTargetGuard.IsPublic(IPAddress.Parse(address)).ShouldBeTrue();
+
+    [Theory]
+    [InlineData("ftp://example.org/hook")]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("not a url")]
+    [InlineData("http://127.0.0.1:8080/hook")]
+    [InlineData("http://user:pw@8.8.8.8/hook")]
+    public async Task Unsafe_webhook_urls_are_refused_with_a_reason(string url) =>
+        (await Strict.CheckAsync(url, CancellationToken.None)).ShouldNotBeNullOrWhiteSpace();
+
+    [Fact]
+    public async Task Loopback_is_allowed_only_when_the_node_allows_private_targets()
+    {
+        var permissive = new WebhookTargetGuard(Options.Create(new WebhookOptions { AllowPrivateTargets = true }));
+        (await permissive.CheckAsync("http://127.0.0.1:8080/hook", CancellationToken.None)).ShouldBeNull();
+    }
+}
