@@ -14,7 +14,8 @@ namespace Platform.ServiceDefaults;
 /// <summary>The one place where every process of a node gets its hosting: identity, telemetry, health, errors, auth.</summary>
 public static class HostingExtensions
 {
-    internal const string ReadyTag = "ready";
+    /// <summary>Health checks with this tag decide /health/ready.</summary>
+    public const string ReadyTag = "ready";
 
     /// <summary>What the gateway and every service share: node identity, telemetry, health, problem details.</summary>
     public static NodeOptions AddHostingDefaults(this WebApplicationBuilder builder, string serviceName)
@@ -50,6 +51,21 @@ public static class HostingExtensions
             document.Info.Description = "Served through the node's gateway; every call needs a bearer token from POST /connect/token.";
             // Paths are the same through the gateway, so the document's server is wherever it was fetched from.
             document.Servers = [new OpenApiServer { Url = "/" }];
+            // Tells integrators (and Scalar at /docs) how to get a token: client credentials at the gateway.
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+            {
+                ["node-token"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.OAuth2,
+                    Description = "OAuth2 client credentials at the node gateway's POST /connect/token.",
+                    Flows = new OpenApiOAuthFlows
+                    {
+                        ClientCredentials = new OpenApiOAuthFlow { TokenUrl = new Uri("/connect/token", UriKind.Relative) },
+                    },
+                },
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("node-token", document)] = [] }];
             return Task.CompletedTask;
         }));
         return node;
@@ -83,7 +99,7 @@ public static class HostingExtensions
         return app;
     }
 
-    internal static string RequiredConnectionString(this IConfiguration configuration, string name) =>
+    public static string RequiredConnectionString(this IConfiguration configuration, string name) =>
         configuration.GetConnectionString(name) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException($"Connection string '{name}' is not configured (ConnectionStrings__{name}).");

@@ -29,7 +29,8 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.Property(e => e.Subject).HasMaxLength(200);
         builder.Property(e => e.Outcome).HasMaxLength(40);
         builder.Property(e => e.TraceId).HasMaxLength(32);
-        builder.Property(e => e.Details).HasColumnType("jsonb");
+        // text, not jsonb: the hash covers the exact bytes, and jsonb would reorder keys.
+        builder.Property(e => e.Details).HasColumnType("text");
         builder.Property(e => e.PreviousHash).HasMaxLength(64);
         builder.Property(e => e.Hash).HasMaxLength(64);
         builder.HasIndex(e => e.Subject);

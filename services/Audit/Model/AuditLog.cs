@@ -30,8 +30,8 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock)
         var entry = new AuditEntry
         {
             Sequence = (head?.Sequence ?? 0) + 1,
-            OccurredAt = auditEvent.OccurredAt,
-            RecordedAt = clock.GetUtcNow(),
+            OccurredAt = ToMicroseconds(auditEvent.OccurredAt),
+            RecordedAt = ToMicroseconds(clock.GetUtcNow()),
             Department = auditEvent.Department,
             Actor = auditEvent.Actor,
             Action = auditEvent.Action,
@@ -47,6 +47,10 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock)
         db.Entries.Add(entry);
         return entry;
     }
+
+    // PostgreSQL keeps microseconds; hashing more precision than is stored would break verification.
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset value) =>
+        new(value.UtcTicks - value.UtcTicks % (TimeSpan.TicksPerMillisecond / 1000), TimeSpan.Zero);
 
     /// <summary>Recomputes the chain in order; reports the first entry whose hash or link does not hold.</summary>
     public async Task<ChainVerification> VerifyAsync(CancellationToken cancellationToken)

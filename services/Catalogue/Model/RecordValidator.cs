@@ -82,12 +82,12 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
         }
 
         var fields = new FieldReader(input, errors);
-        var externalId = fields.Text("externalId", required: true, maxLength: 200);
-        var fondsCode = fields.Text("fondsCode", required: true, maxLength: 50)?.ToUpperInvariant();
-        var archivalCode = fields.Text("archivalCode", required: true, maxLength: 100)?.ToUpperInvariant();
+        var externalId = fields.Code("externalId", required: true, maxLength: 200);
+        var fondsCode = fields.Code("fondsCode", required: true, maxLength: 50)?.ToUpperInvariant();
+        var archivalCode = fields.Code("archivalCode", required: true, maxLength: 100)?.ToUpperInvariant();
         var title = fields.Text("title", required: true, maxLength: 1000);
         var creator = fields.Text("creator", required: true, maxLength: 500);
-        var dateText = fields.Text("date", required: true, maxLength: 40);
+        var dateText = fields.Code("date", required: true, maxLength: 40);
         var documentNumber = fields.Text("documentNumber", required: false, maxLength: 200);
         var retention = fields.Term("retentionPeriod", required: true, RetentionTerms, "permanent, 30y, 10y (永久, 定期30年, 定期10年)");
         var classification = fields.Term("classification", required: true, ClassificationTerms, "public, internal, secret, confidential, top-secret (公开, 内部, 秘密, 机密, 绝密)");
@@ -143,9 +143,19 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
         return true;
     }
 
-    /// <summary>Full-width forms to half-width (NFKC), whitespace runs to one space, trimmed.</summary>
+    /// <summary>
+    /// Full-width letters and digits to half-width, whitespace runs (ideographic space included) to one space, trimmed.
+    /// Chinese punctuation such as （）、：stays as it is: it is correct in Chinese text.
+    /// </summary>
     internal static string Normalize(string text) =>
+        Whitespace().Replace(FullWidthAlphanumeric().Replace(text, m => m.Value.Normalize(NormalizationForm.FormKC)), " ").Trim();
+
+    /// <summary>Codes (全宗号, 档号, ids) are ASCII: every full-width form, punctuation included, becomes half-width.</summary>
+    internal static string NormalizeCode(string text) =>
         Whitespace().Replace(text.Normalize(NormalizationForm.FormKC), " ").Trim();
+
+    [GeneratedRegex("[０-９Ａ-Ｚａ-ｚ]+")]
+    private static partial Regex FullWidthAlphanumeric();
 
     [GeneratedRegex(@"^(?<y>\d{4})(?:[-./年](?<m>\d{1,2})[-./月](?<d>\d{1,2})日?|(?<m>\d{2})(?<d>\d{2}))$")]
     private static partial Regex DatePattern();
@@ -156,7 +166,11 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
     /// <summary>Reads typed fields out of the pushed object, recording one error per bad field.</summary>
     private sealed class FieldReader(JsonElement input, Dictionary<string, string[]> errors)
     {
-        public string? Text(string name, bool required, int maxLength)
+        public string? Code(string name, bool required, int maxLength) => Text(name, required, maxLength, NormalizeCode);
+
+        public string? Text(string name, bool required, int maxLength) => Text(name, required, maxLength, Normalize);
+
+        private string? Text(string name, bool required, int maxLength, Func<string, string> normalize)
         {
             if (!input.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             {
@@ -168,7 +182,7 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
                 errors[name] = [$"'{name}' must be a string."];
                 return null;
             }
-            var text = Normalize(value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
+            var text = normalize(value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
             if (text.Length == 0)
             {
                 if (required) errors[name] = [$"'{name}' must not be empty."];
@@ -184,7 +198,7 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
 
         public string? Term(string name, bool required, Dictionary<string, string> terms, string allowed)
         {
-            var text = Text(name, required, maxLength: 40);
+            var text = Code(name, required, maxLength: 40);
             if (text is null)
             {
                 return null;

@@ -25,10 +25,18 @@ public static class DatabaseExtensions
             .AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
 
         builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection(OutboxOptions.Section));
-        builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
+        builder.Services.AddDatabaseMigration<TContext>();
         builder.Services.AddHostedService<OutboxDispatcher<TContext>>();
 
         builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: "database", tags: [HostingExtensions.ReadyTag]);
         return builder;
     }
+
+    /// <summary>Migrates <typeparamref name="TContext"/> at start-up (waiting for the database), then runs <paramref name="afterMigration"/>.</summary>
+    public static IServiceCollection AddDatabaseMigration<TContext>(this IServiceCollection services,
+        Func<IServiceProvider, CancellationToken, Task>? afterMigration = null)
+        where TContext : DbContext =>
+        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DatabaseMigrator<TContext>>(provider, afterMigration ?? NoSeed));
+
+    private static Task NoSeed(IServiceProvider services, CancellationToken cancellationToken) => Task.CompletedTask;
 }

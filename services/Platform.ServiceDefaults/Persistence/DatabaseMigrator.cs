@@ -7,9 +7,13 @@ namespace Platform.ServiceDefaults.Persistence;
 
 /// <summary>
 /// Creates the service's database if needed and applies its migrations before the service takes traffic.
-/// A database that is not up yet is waited for, not crashed on.
+/// A database that is not up yet is waited for, not crashed on. <paramref name="afterMigration"/> runs in the same
+/// retry loop, for seed data that needs the schema.
 /// </summary>
-internal sealed partial class DatabaseMigrator<TContext>(IServiceScopeFactory scopes, ILogger<DatabaseMigrator<TContext>> logger) : IHostedService
+public sealed partial class DatabaseMigrator<TContext>(
+    IServiceScopeFactory scopes,
+    ILogger<DatabaseMigrator<TContext>> logger,
+    Func<IServiceProvider, CancellationToken, Task>? afterMigration = null) : IHostedService
     where TContext : DbContext
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -20,11 +24,15 @@ internal sealed partial class DatabaseMigrator<TContext>(IServiceScopeFactory sc
             {
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<TContext>().Database.MigrateAsync(cancellationToken);
+                if (afterMigration is not null)
+                {
+                    await afterMigration(scope.ServiceProvider, cancellationToken);
+                }
                 return;
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
-                LogWaiting(logger, attempt, ex.Message);
+                LogWaiting(logger, typeof(TContext).Name, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellationToken);
             }
         }
@@ -32,6 +40,6 @@ internal sealed partial class DatabaseMigrator<TContext>(IServiceScopeFactory sc
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database not reachable yet (attempt {Attempt}): {Reason}; retrying")]
-    private static partial void LogWaiting(ILogger logger, int attempt, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database of {Context} not reachable yet (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogWaiting(ILogger logger, string context, int attempt, string reason);
 }

@@ -26,7 +26,7 @@ namespace Platform.Audit.Infrastructure.Migrations
                     outcome = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
                     trace_id = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
                     message_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    details = table.Column<string>(type: "jsonb", nullable: false),
+                    details = table.Column<string>(type: "text", nullable: false),
                     previous_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
                 },

@@ -1,0 +1,25 @@
+using Platform.Gateway.Auth;
+using Platform.Gateway.Docs;
+using Platform.Gateway.Infrastructure;
+using Platform.Gateway.Proxy;
+using Platform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var node = builder.AddHostingDefaults("gateway");
+builder.AddGatewayDatabase();
+builder.AddGatewayAuth(node);
+builder.AddGatewayProxy();
+
+var app = builder.Build();
+
+app.UseTokenRequestRateLimit();
+app.UseServiceDefaults();
+app.UseRateLimiter();
+
+app.MapDefaultEndpoints();
+app.MapTokenEndpoint();
+app.MapApiDocs();
+app.MapReverseProxy();
+
+app.Run();
