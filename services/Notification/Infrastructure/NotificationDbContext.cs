@@ -46,7 +46,8 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
         builder.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
         builder.Property(d => d.EventType).HasMaxLength(100);
-        builder.Property(d => d.Payload).HasColumnType("jsonb");
+        // text, not jsonb: the body is signed and sent byte for byte as stored.
+        builder.Property(d => d.Payload).HasColumnType("text");
         builder.HasOne<Subscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -30,7 +30,8 @@ public sealed partial class DatabaseMigrator<TContext>(
                 }
                 return;
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            // Only "not reachable yet" is waited for; a broken migration fails start-up loudly.
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
                 LogWaiting(logger, typeof(TContext).Name, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellationToken);

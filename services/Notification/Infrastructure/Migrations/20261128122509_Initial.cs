@@ -74,7 +74,7 @@ namespace Platform.Notification.Infrastructure.Migrations
                     subscription_id = table.Column<Guid>(type: "uuid", nullable: false),
                     message_id = table.Column<Guid>(type: "uuid", nullable: false),
                     event_type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    payload = table.Column<string>(type: "jsonb", nullable: false),
+                    payload = table.Column<string>(type: "text", nullable: false),
                     status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
                     attempts = table.Column<int>(type: "integer", nullable: false),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),

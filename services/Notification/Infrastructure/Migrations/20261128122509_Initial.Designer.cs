@@ -13,7 +13,7 @@ using Platform.Notification.Infrastructure;
 namespace Platform.Notification.Infrastructure.Migrations
 {
     [DbContext(typeof(NotificationDbContext))]
-    [Migration("20261128120830_Initial")]
+    [Migration("20261128122509_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -69,7 +69,7 @@ namespace Platform.Notification.Infrastructure.Migrations
 
                     b.Property<string>("Payload")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("text")
                         .HasColumnName("payload");
 
                     b.Property<long>("Sequence")
