@@ -56,7 +56,7 @@ public sealed partial class OutboxDispatcher<TContext>(
             {
                 failures++;
                 LogDispatchFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, failures))), clock, stoppingToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * Math.Pow(2, failures))), clock, stoppingToken);
                 continue;
             }
             catch (OperationCanceledException)
