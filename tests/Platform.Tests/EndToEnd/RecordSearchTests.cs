@@ -17,12 +17,13 @@ public sealed class RecordSearchTests(TwoNodePlatform platform)
     {
         using var http = await platform.DeptA.HttpAsync();
         var fonds = UniqueFonds();
-        var rule = await Push(http, fonds, "机关档案信息资源共享利用办法", category: "regulation");
-        var both = await Push(http, fonds, "关于档案工作与信息共享的意见", category: "administrative");
-        var scattered = await Push(http, fonds, "共同享有案卷与档位的说明", category: "administrative");
-        var oneWord = await Push(http, fonds, "档案室共同享用规定", category: "administrative");
-        var archiveOnly = await Push(http, fonds, "档案馆建筑设计规范", category: "regulation");
-        var byKeyword = await Push(http, fonds, "年度工作总结", category: "administrative", keywords: ["资源共享"]);
+        const string creator = "市政府办公厅"; // holds none of the queried characters
+        var rule = await Push(http, fonds, "机关档案信息资源共享利用办法", category: "regulation", creator: creator);
+        var both = await Push(http, fonds, "关于档案工作与信息共享的意见", category: "administrative", creator: creator);
+        var scattered = await Push(http, fonds, "共同享有案卷与档位的说明", category: "administrative", creator: creator);
+        var oneWord = await Push(http, fonds, "档案室共同享用规定", category: "administrative", creator: creator);
+        var archiveOnly = await Push(http, fonds, "档案馆建筑设计规范", category: "regulation", creator: creator);
+        var byKeyword = await Push(http, fonds, "年度工作总结", category: "administrative", keywords: ["资源共享"], creator: creator);
 
         var found = await Search(http, $"q=档案共享&fonds={fonds}");
         var ids = Ids(found);
