@@ -13,5 +13,7 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapRecordsApi();
 app.MapFederatedApi();
+app.MapQualityApi();
+app.MapAttachmentsApi();
 
 app.Run();

@@ -17,6 +17,8 @@ IScenario[] scenarios =
     new GatewayOverheadScenario(),
     new SinglePushIngestionScenario(),
     new EventThroughputScenario(),
+    new BatchIngestionScenario(),
+    new SearchLatencyScenario(),
     new MemoryScenario("after load"),
 ];
 

@@ -13,27 +13,42 @@ public static class FederatedApi
     {
         app.MapGet("/api/catalogue/federated", ListFederated)
             .WithTags("Federated catalogue")
-            .WithSummary("Records other departments have published; q searches the title.");
+            .WithSummary("Records other departments have published; q searches title, keywords, description, creator and document number (Chinese included), ranked.");
         return app;
     }
 
-    internal static async Task<Ok<PageOf<RecordView>>> ListFederated(
-        CatalogueDbContext db, [AsParameters] Paging paging, string? q, string? department, string? fonds, string? category, int? year,
+    internal static async Task<Ok<RecordPage>> ListFederated(
+        CatalogueDbContext db, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, string? department,
         CancellationToken cancellationToken)
     {
         var query = db.FederatedRecords.AsNoTracking().Where(r => !r.Withdrawn);
         if (!string.IsNullOrWhiteSpace(department)) query = query.Where(r => r.Department == department);
-        if (!string.IsNullOrWhiteSpace(fonds)) query = query.Where(r => r.FondsCode == fonds);
-        if (!string.IsNullOrWhiteSpace(category)) query = query.Where(r => r.Category == category);
-        if (year is not null) query = query.Where(r => r.Year == year);
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            var pattern = $"%{Like.Escape(RecordValidator.Normalize(q))}%";
-            query = query.Where(r => EF.Functions.ILike(r.Title, pattern));
-        }
+        if (!string.IsNullOrWhiteSpace(filter.Fonds)) query = query.Where(r => r.FondsCode == filter.Fonds);
+        if (!string.IsNullOrWhiteSpace(filter.Category)) query = query.Where(r => r.Category == filter.Category);
+        if (filter.Year is not null) query = query.Where(r => r.Year == filter.Year);
+        if (filter.YearFrom is not null) query = query.Where(r => r.Year >= filter.YearFrom);
+        if (filter.YearTo is not null) query = query.Where(r => r.Year <= filter.YearTo);
+
+        var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
+        if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
+        else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId).Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PageOf<RecordView>([.. items.Select(RecordView.From)], paging.Number, paging.Size, total));
+        var ordered = search is { } ranked
+            ? query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId)
+            : query.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+
+        RecordFacets? facets = null;
+        if (filter.Facets == true)
+        {
+            facets = new RecordFacets(
+                await RecordsApi.Count(query.GroupBy(r => r.FondsCode).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
+                await RecordsApi.Count(query.GroupBy(r => r.Category ?? "").Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
+                await RecordsApi.Count(query.GroupBy(r => r.Year).Select(g => new FacetCount<int>(g.Key, g.Count())), cancellationToken),
+                null, null,
+                await RecordsApi.Count(query.GroupBy(r => r.Department).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken));
+        }
+        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets));
     }
 }

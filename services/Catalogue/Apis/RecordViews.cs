@@ -19,8 +19,24 @@ public sealed record RecordInput(
     string? Description,
     string? Sharing);
 
-/// <summary>Result of one push: the record's id, its current version and what the push did (created, updated, unchanged).</summary>
-public sealed record PushResult(Guid Id, string ExternalId, int Version, string Outcome);
+/// <summary>Result of one push: the record's id, its current version, what the push did (created, updated, unchanged) and its quality.</summary>
+public sealed record PushResult(Guid Id, string ExternalId, int Version, string Outcome, QualityScore Quality)
+{
+    public static PushResult From(PushedRecord pushed) =>
+        new(pushed.Id, pushed.ExternalId, pushed.Version, pushed.Outcome.ToString().ToLowerInvariant(), pushed.Quality);
+}
+
+/// <summary>What a batch push sends: up to the configured maximum (default 1,000) records.</summary>
+public sealed record BatchInput(RecordInput[] Records);
+
+/// <summary>
+/// One item of a batch: <c>accepted</c> with the push result, or <c>rejected</c> with errors per field.
+/// <c>index</c> is the item's position in the batch (0-based) or, for CSV, its line number.
+/// </summary>
+public sealed record BatchItemResult(int Index, string Status, string? ExternalId, PushResult? Record, Dictionary<string, string[]>? Errors);
+
+/// <summary>The report of a batch: counts and one result per item, in order.</summary>
+public sealed record BatchReport(int Accepted, int Rejected, IReadOnlyList<BatchItemResult> Results);
 
 /// <summary>A record as the API shows it: identity, state and its normalised metadata.</summary>
 public sealed record RecordView(
@@ -29,20 +45,19 @@ public sealed record RecordView(
     int Version,
     string Status,
     RecordMetadata Metadata,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    QualityScore? Quality)
 {
     public static RecordView From(ArchiveRecord record) =>
-        new(record.Id, record.Department, record.Version, record.Status.ToString().ToLowerInvariant(), record.ToMetadata(), record.UpdatedAt);
+        new(record.Id, record.Department, record.Version, record.Status.ToString().ToLowerInvariant(), record.ToMetadata(), record.UpdatedAt, record.Quality);
 
     public static RecordView From(FederatedRecord record) =>
-        new(record.RecordId, record.Department, record.Version, record.Withdrawn ? "withdrawn" : "active", record.Metadata, record.PublishedAt);
+        new(record.RecordId, record.Department, record.Version, record.Withdrawn ? "withdrawn" : "active", record.Metadata, record.PublishedAt, null);
 
     public static RecordView From(ArchiveRecordVersion version, string department) =>
-        new(version.RecordId, department, version.Version, version.Status.ToString().ToLowerInvariant(), version.Metadata, version.CreatedAt);
+        new(version.RecordId, department, version.Version, version.Status.ToString().ToLowerInvariant(), version.Metadata, version.CreatedAt,
+            new QualityScore(version.QualityScore, version.QualityIssues));
 }
-
-/// <summary>One page of a list, with the total so clients can page.</summary>
-public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
 /// <summary>Paging parameters shared by list endpoints.</summary>
 public readonly record struct Paging(int? Page, int? PageSize)
@@ -51,3 +66,21 @@ public readonly record struct Paging(int? Page, int? PageSize)
     public int Size => Math.Clamp(PageSize ?? 50, 1, 500);
     public int Skip => (Number - 1) * Size;
 }
+
+/// <summary>Search and filters of record lists: q is full-text (Chinese included); years are inclusive.</summary>
+public readonly record struct RecordFilter(
+    string? Q, string? Fonds, string? Category, int? Year, int? YearFrom, int? YearTo, string? Retention, string? Classification, bool? Facets);
+
+/// <summary>One page of records, with the total and, when asked for, facet counts over all matches.</summary>
+public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets);
+
+/// <summary>How many matching records have each value (of every match, not only this page).</summary>
+public sealed record RecordFacets(
+    Dictionary<string, int> Fonds,
+    Dictionary<string, int> Category,
+    Dictionary<string, int> Year,
+    Dictionary<string, int>? RetentionPeriod,
+    Dictionary<string, int>? Classification,
+    Dictionary<string, int>? Department);
+
+internal sealed record FacetCount<T>(T Value, int Count);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Platform.Catalogue.Infrastructure;
 using Platform.Catalogue.Model;
 using Platform.Contracts;
@@ -19,9 +20,17 @@ public static class RecordsApi
             .RequireAuthorization(Roles.Publisher)
             .Accepts<RecordInput>("application/json")
             .WithSummary("Push one record; the same externalId again updates it (new version) or changes nothing if identical.");
+        api.MapPost("/batch", PushBatch)
+            .RequireAuthorization(Roles.Publisher)
+            .Accepts<BatchInput>("application/json")
+            .WithSummary("Push up to 1,000 records; one result per item (accepted with id and outcome, or rejected with errors). Valid items are stored even when others are rejected.");
+        api.MapPost("/csv", RecordCsv.Upload)
+            .RequireAuthorization(Roles.Publisher)
+            .Accepts<string>("text/csv")
+            .WithSummary("Upload records as CSV (UTF-8 with or without BOM, or GB18030; charset parameter or detection); one result per row.");
         api.MapGet("/{id:guid}", GetRecord).WithSummary("One of this department's records.");
         api.MapGet("/{id:guid}/versions", GetVersions).WithSummary("Every version of a record, oldest first.");
-        api.MapGet("/", ListRecords).WithSummary("This department's records; q searches title, keywords and description.");
+        api.MapGet("/", ListRecords).WithSummary("This department's records; q searches title, keywords, description, creator and document number (Chinese included), ranked; facets=true adds counts.");
         api.MapDelete("/{id:guid}", WithdrawRecord)
             .RequireAuthorization(Roles.Publisher)
             .WithSummary("Withdraw a record: kept in history, announced to peers.");
@@ -50,11 +59,44 @@ public static class RecordsApi
                 return TypedResults.ValidationProblem(validation.Errors, title: "The record is not valid");
             }
 
-            var (record, outcome) = await ingestion.PushAsync(validation.Metadata!, cancellationToken);
-            var result = new PushResult(record.Id, record.ExternalId, record.Version, outcome.ToString().ToLowerInvariant());
-            return outcome == PushOutcome.Created
-                ? TypedResults.Created($"/api/catalogue/records/{record.Id}", result)
+            var pushed = await ingestion.PushAsync(validation.Metadata!, cancellationToken);
+            var result = PushResult.From(pushed);
+            return pushed.Outcome == PushOutcome.Created
+                ? TypedResults.Created($"/api/catalogue/records/{pushed.Id}", result)
                 : TypedResults.Ok(result);
+        }
+    }
+
+    internal static async Task<Results<Ok<BatchReport>, ValidationProblem>> PushBatch(
+        HttpRequest request, RecordValidator validator, RecordIngestion ingestion, IOptions<IngestionOptions> options, CancellationToken cancellationToken)
+    {
+        JsonDocument body;
+        try
+        {
+            body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = [$"The body is not valid JSON: {ex.Message}"] },
+                title: "The batch is not valid");
+        }
+
+        using (body)
+        {
+            if (body.RootElement.ValueKind != JsonValueKind.Object
+                || !body.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["records"] = ["The body must be an object with a 'records' array."] },
+                    title: "The batch is not valid");
+            }
+            var max = options.Value.MaxBatchSize;
+            if (records.GetArrayLength() is var count && (count == 0 || count > max))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["records"] = [$"A batch holds 1 to {max} records; this one has {count}."] },
+                    title: "The batch is not valid");
+            }
+            var items = records.EnumerateArray().Select((item, index) => (index, item)).ToList();
+            return TypedResults.Ok(await RecordBatches.PushAsync(items, validator, ingestion, cancellationToken));
         }
     }
 
@@ -75,37 +117,49 @@ public static class RecordsApi
         return TypedResults.Ok(versions.Select(v => RecordView.From(v, department)).ToArray());
     }
 
-    internal static async Task<Ok<PageOf<RecordView>>> ListRecords(
-        CatalogueDbContext db, [AsParameters] Paging paging, string? q, string? fonds, string? category, int? year,
-        CancellationToken cancellationToken)
+    internal static async Task<Ok<RecordPage>> ListRecords(
+        CatalogueDbContext db, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, CancellationToken cancellationToken)
     {
         var query = db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.Active);
-        if (!string.IsNullOrWhiteSpace(fonds)) query = query.Where(r => r.FondsCode == fonds);
-        if (!string.IsNullOrWhiteSpace(category)) query = query.Where(r => r.Category == category);
-        if (year is not null) query = query.Where(r => r.Date.Year == year);
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            var pattern = $"%{Like.Escape(RecordValidator.Normalize(q))}%";
-            query = query.Where(r => EF.Functions.ILike(r.Title, pattern)
-                || (r.Description != null && EF.Functions.ILike(r.Description, pattern))
-                || r.Keywords.Any(k => EF.Functions.ILike(k, pattern)));
-        }
+        if (!string.IsNullOrWhiteSpace(filter.Fonds)) query = query.Where(r => r.FondsCode == filter.Fonds);
+        if (!string.IsNullOrWhiteSpace(filter.Category)) query = query.Where(r => r.Category == filter.Category);
+        if (!string.IsNullOrWhiteSpace(filter.Retention)) query = query.Where(r => r.RetentionPeriod == filter.Retention);
+        if (!string.IsNullOrWhiteSpace(filter.Classification)) query = query.Where(r => r.Classification == filter.Classification);
+        if (filter.Year is not null) query = query.Where(r => r.Date >= new DateOnly(filter.Year.Value, 1, 1) && r.Date <= new DateOnly(filter.Year.Value, 12, 31));
+        if (filter.YearFrom is not null) query = query.Where(r => r.Date >= new DateOnly(filter.YearFrom.Value, 1, 1));
+        if (filter.YearTo is not null) query = query.Where(r => r.Date <= new DateOnly(filter.YearTo.Value, 12, 31));
+
+        var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
+        if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
+        else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id).Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PageOf<RecordView>([.. items.Select(RecordView.From)], paging.Number, paging.Size, total));
+        var ordered = search is { } ranked
+            ? query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id)
+            : query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+
+        RecordFacets? facets = null;
+        if (filter.Facets == true)
+        {
+            facets = new RecordFacets(
+                await Count(query.GroupBy(r => r.FondsCode).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
+                await Count(query.GroupBy(r => r.Category ?? "").Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
+                await Count(query.GroupBy(r => r.Date.Year).Select(g => new FacetCount<int>(g.Key, g.Count())), cancellationToken),
+                await Count(query.GroupBy(r => r.RetentionPeriod).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
+                await Count(query.GroupBy(r => r.Classification).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
+                null);
+        }
+        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets));
     }
+
+    internal static async Task<Dictionary<string, int>> Count<T>(IQueryable<FacetCount<T>> counts, CancellationToken cancellationToken) =>
+        (await counts.ToListAsync(cancellationToken)).OrderByDescending(c => c.Count)
+            .ToDictionary(c => Convert.ToString(c.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "", c => c.Count);
 
     internal static async Task<Results<Ok<RecordView>, NotFound>> WithdrawRecord(Guid id, RecordIngestion ingestion, CancellationToken cancellationToken)
     {
         var record = await ingestion.WithdrawAsync(id, cancellationToken);
         return record is null ? TypedResults.NotFound() : TypedResults.Ok(RecordView.From(record));
     }
-}
-
-internal static class Like
-{
-    /// <summary>Escapes LIKE wildcards so a search term matches literally.</summary>
-    public static string Escape(string term) =>
-        term.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 }

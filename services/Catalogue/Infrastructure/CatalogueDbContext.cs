@@ -12,6 +12,7 @@ public sealed class CatalogueDbContext(DbContextOptions<CatalogueDbContext> opti
     public DbSet<ArchiveRecord> Records => Set<ArchiveRecord>();
     public DbSet<ArchiveRecordVersion> RecordVersions => Set<ArchiveRecordVersion>();
     public DbSet<FederatedRecord> FederatedRecords => Set<FederatedRecord>();
+    public DbSet<Attachment> Attachments => Set<Attachment>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -34,6 +35,8 @@ internal sealed class ArchiveRecordConfiguration : IEntityTypeConfiguration<Arch
         builder.Property(r => r.Title).HasMaxLength(1000);
         builder.Property(r => r.Creator).HasMaxLength(500);
         builder.HasIndex(r => new { r.FondsCode, r.Category });
+        builder.Property(r => r.QualityIssues).HasColumnType("jsonb").HasConversion(QualityJson.Converter, QualityJson.Comparer);
+        SearchColumns.Configure(builder, r => r.SearchTokens, r => r.SearchVector);
     }
 }
 
@@ -45,6 +48,7 @@ internal sealed class ArchiveRecordVersionConfiguration : IEntityTypeConfigurati
         builder.HasKey(v => new { v.RecordId, v.Version });
         builder.Property(v => v.Status).HasConversion<string>().HasMaxLength(20);
         builder.Property(v => v.Metadata).HasColumnType("jsonb").HasConversion(MetadataJson.Converter);
+        builder.Property(v => v.QualityIssues).HasColumnType("jsonb").HasConversion(QualityJson.Converter, QualityJson.Comparer);
     }
 }
 
@@ -57,6 +61,22 @@ internal sealed class FederatedRecordConfiguration : IEntityTypeConfiguration<Fe
         builder.Property(r => r.Department).HasMaxLength(40);
         builder.HasIndex(r => r.Department);
         builder.Property(r => r.Metadata).HasColumnType("jsonb").HasConversion(MetadataJson.Converter);
+        SearchColumns.Configure(builder, r => r.SearchTokens, r => r.SearchVector);
+    }
+}
+
+internal sealed class AttachmentConfiguration : IEntityTypeConfiguration<Attachment>
+{
+    public void Configure(EntityTypeBuilder<Attachment> builder)
+    {
+        builder.ToTable("attachments");
+        builder.HasKey(a => a.Id);
+        builder.HasIndex(a => a.RecordId);
+        builder.HasIndex(a => a.Sha256);
+        builder.HasOne<ArchiveRecord>().WithMany().HasForeignKey(a => a.RecordId);
+        builder.Property(a => a.FileName).HasMaxLength(255);
+        builder.Property(a => a.ContentType).HasMaxLength(100);
+        builder.Property(a => a.Sha256).HasMaxLength(64);
     }
 }
 
@@ -65,4 +85,34 @@ internal static class MetadataJson
     public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<RecordMetadata, string> Converter = new(
         metadata => JsonSerializer.Serialize(metadata, JsonSerializerOptions.Web),
         json => JsonSerializer.Deserialize<RecordMetadata>(json, JsonSerializerOptions.Web)!);
+}
+
+internal static class QualityJson
+{
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<List<QualityIssue>, string> Converter = new(
+        issues => JsonSerializer.Serialize(issues, JsonSerializerOptions.Web),
+        json => JsonSerializer.Deserialize<List<QualityIssue>>(json, JsonSerializerOptions.Web)!);
+
+    public static readonly Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<QualityIssue>> Comparer = new(
+        (a, b) => a!.SequenceEqual(b!),
+        issues => issues.Aggregate(0, (hash, issue) => HashCode.Combine(hash, issue)),
+        issues => issues.ToList());
+}
+
+/// <summary>
+/// The search tokens column and the indexed tsvector the database derives from it (array_to_tsvector takes
+/// the tokens as lexemes unchanged, so no text-search parser ever sees the Chinese text).
+/// </summary>
+internal static class SearchColumns
+{
+    public static void Configure<T>(EntityTypeBuilder<T> builder,
+        System.Linq.Expressions.Expression<Func<T, string>> tokens,
+        System.Linq.Expressions.Expression<Func<T, NpgsqlTypes.NpgsqlTsVector?>> vector) where T : class
+    {
+        builder.Property(tokens).HasColumnName("search_tokens");
+        builder.Property(vector)
+            .HasColumnName("search_vector")
+            .HasComputedColumnSql("array_to_tsvector(string_to_array(search_tokens, ' '))", stored: true);
+        builder.HasIndex(nameof(ArchiveRecord.SearchVector)).HasMethod("GIN");
+    }
 }

@@ -19,6 +19,9 @@ internal static class Extensions
             bus.AddConsumer<PeerRecordWithdrawnConsumer>();
         });
         builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));
+        builder.Services.AddOptions<IngestionOptions>().Bind(builder.Configuration.GetSection(IngestionOptions.Section));
+        builder.Services.AddOptions<AttachmentOptions>().Bind(builder.Configuration.GetSection(AttachmentOptions.Section));
+        builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<RecordValidator>();
         builder.Services.AddScoped<RecordIngestion>();
     }

@@ -25,6 +25,14 @@ public sealed class ArchiveRecord
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>Quality of the current version's metadata (0–100) and the reasons it lost points.</summary>
+    public int QualityScore { get; set; }
+    public List<QualityIssue> QualityIssues { get; set; } = [];
+
+    /// <summary>Search tokens of the current version (<see cref="Model.SearchText"/>); the database indexes them as <see cref="SearchVector"/>.</summary>
+    public string SearchTokens { get; set; } = "";
+    public NpgsqlTypes.NpgsqlTsVector? SearchVector { get; set; }
+
     public static ArchiveRecord Create(string department, RecordMetadata metadata, DateTimeOffset now)
     {
         var record = new ArchiveRecord
@@ -64,7 +72,13 @@ public sealed class ArchiveRecord
         Status = RecordStatus.Active;
         Version++;
         UpdatedAt = now;
+        var quality = Model.QualityScore.Of(metadata, DateOnly.FromDateTime(now.UtcDateTime));
+        QualityScore = quality.Score;
+        QualityIssues = [.. quality.Issues];
+        SearchTokens = SearchText.For(metadata);
     }
+
+    public QualityScore Quality => new(QualityScore, QualityIssues);
 
     public RecordMetadata ToMetadata() => new(
         ExternalId, FondsCode, ArchivalCode, Title, Creator, Date, DocumentNumber,
@@ -88,6 +102,8 @@ public sealed class ArchiveRecordVersion
     public required RecordMetadata Metadata { get; set; }
     public RecordStatus Status { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    public int QualityScore { get; set; }
+    public List<QualityIssue> QualityIssues { get; set; } = [];
 }
 
 /// <summary>A record another department published: metadata only, kept up to date from its events.</summary>
@@ -103,6 +119,8 @@ public sealed class FederatedRecord
     public required string FondsCode { get; set; }
     public string? Category { get; set; }
     public int Year { get; set; }
+    public string SearchTokens { get; set; } = "";
+    public NpgsqlTypes.NpgsqlTsVector? SearchVector { get; set; }
 
     public bool Withdrawn { get; set; }
     public DateTimeOffset PublishedAt { get; set; }
@@ -116,6 +134,7 @@ public sealed class FederatedRecord
         FondsCode = metadata.FondsCode;
         Category = metadata.Category;
         Year = metadata.Date.Year;
+        SearchTokens = SearchText.For(metadata);
         Withdrawn = false;
     }
 }

@@ -15,6 +15,13 @@ public enum PushOutcome
     Unchanged,
 }
 
+/// <summary>What one push did, as of that push (a later item of the same batch may change the record again).</summary>
+public sealed record PushedRecord(Guid Id, string ExternalId, int Version, PushOutcome Outcome, QualityScore Quality)
+{
+    public static PushedRecord Of(ArchiveRecord record, PushOutcome outcome) =>
+        new(record.Id, record.ExternalId, record.Version, outcome, record.Quality);
+}
+
 /// <summary>
 /// Stores a pushed record idempotently by (department, externalId): new → version 1, identical → nothing,
 /// changed → a new version. The record, its version row and the event announcing it commit together.
@@ -23,48 +30,72 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
 {
     private string Department => node.Value.Id;
 
-    public async Task<(ArchiveRecord Record, PushOutcome Outcome)> PushAsync(RecordMetadata metadata, CancellationToken cancellationToken)
+    public async Task<PushedRecord> PushAsync(RecordMetadata metadata, CancellationToken cancellationToken) =>
+        (await PushManyAsync([metadata], cancellationToken))[0];
+
+    /// <summary>
+    /// Stores several records in one transaction, in order: a later item with the same externalId acts on the
+    /// result of the earlier one, exactly as separate pushes would. One query loads the records that already
+    /// exist; one SaveChanges writes everything, so the caller acknowledges only what has committed.
+    /// </summary>
+    public async Task<IReadOnlyList<PushedRecord>> PushManyAsync(
+        IReadOnlyList<RecordMetadata> items, CancellationToken cancellationToken)
     {
         try
         {
-            return await PushOnceAsync(metadata, cancellationToken);
+            return await PushManyOnceAsync(items, cancellationToken);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            // A concurrent push of the same externalId won the insert: ours becomes an update of it.
+            // A concurrent push of one of these externalIds won the insert: ours becomes an update of it.
             db.ChangeTracker.Clear();
-            return await PushOnceAsync(metadata, cancellationToken);
+            return await PushManyOnceAsync(items, cancellationToken);
         }
     }
 
-    private async Task<(ArchiveRecord, PushOutcome)> PushOnceAsync(RecordMetadata metadata, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<PushedRecord>> PushManyOnceAsync(IReadOnlyList<RecordMetadata> items, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var record = await db.Records.SingleOrDefaultAsync(r => r.Department == Department && r.ExternalId == metadata.ExternalId, cancellationToken);
-        if (record is null)
+        var externalIds = items.Select(m => m.ExternalId).Distinct(StringComparer.Ordinal).ToList();
+        var records = await db.Records
+            .Where(r => r.Department == Department && externalIds.Contains(r.ExternalId))
+            .ToDictionaryAsync(r => r.ExternalId, StringComparer.Ordinal, cancellationToken);
+
+        var results = new List<PushedRecord>(items.Count);
+        foreach (var metadata in items)
         {
-            record = ArchiveRecord.Create(Department, metadata, now);
-            db.Records.Add(record);
-            AddVersion(record, now);
-            if (record.IsAnnounced)
+            if (!records.TryGetValue(metadata.ExternalId, out var record))
             {
-                db.Publish(new RecordPublished(record.Id, Department, record.Version, record.ToMetadata(), now));
+                record = ArchiveRecord.Create(Department, metadata, now);
+                records[metadata.ExternalId] = record;
+                db.Records.Add(record);
+                AddVersion(record, now);
+                if (record.IsAnnounced)
+                {
+                    db.Publish(new RecordPublished(record.Id, Department, record.Version, record.ToMetadata(), now));
+                }
+                results.Add(PushedRecord.Of(record, PushOutcome.Created));
+                continue;
             }
-            await db.SaveChangesAsync(cancellationToken);
-            return (record, PushOutcome.Created);
+
+            if (record.Status == RecordStatus.Active && SameContent(record.ToMetadata(), metadata))
+            {
+                results.Add(PushedRecord.Of(record, PushOutcome.Unchanged));
+                continue;
+            }
+
+            var wasAnnounced = record.IsAnnounced;
+            record.Apply(metadata, now);
+            AddVersion(record, now);
+            AnnounceChange(record, wasAnnounced, now);
+            results.Add(PushedRecord.Of(record, PushOutcome.Updated));
         }
 
-        if (record.Status == RecordStatus.Active && SameContent(record.ToMetadata(), metadata))
+        if (db.ChangeTracker.HasChanges())
         {
-            return (record, PushOutcome.Unchanged);
+            await db.SaveChangesAsync(cancellationToken);
         }
-
-        var wasAnnounced = record.IsAnnounced;
-        record.Apply(metadata, now);
-        AddVersion(record, now);
-        AnnounceChange(record, wasAnnounced, now);
-        await db.SaveChangesAsync(cancellationToken);
-        return (record, PushOutcome.Updated);
+        return results;
     }
 
     /// <summary>Withdraws a record (it stays in the history); returns null when this department has no such record.</summary>
@@ -110,6 +141,8 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             Metadata = record.ToMetadata(),
             Status = record.Status,
             CreatedAt = now,
+            QualityScore = record.QualityScore,
+            QualityIssues = record.QualityIssues,
         });
 
     // Records compare their keyword lists by reference; their JSON form compares by content.

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using NpgsqlTypes;
 using Platform.Catalogue.Infrastructure;
 
 #nullable disable
@@ -89,10 +90,30 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("keywords");
 
+                    b.Property<string>("QualityIssues")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("quality_issues");
+
+                    b.Property<int>("QualityScore")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality_score");
+
                     b.Property<string>("RetentionPeriod")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("retention_period");
+
+                    b.Property<string>("SearchTokens")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("search_tokens");
+
+                    b.Property<NpgsqlTsVector>("SearchVector")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("tsvector")
+                        .HasColumnName("search_vector")
+                        .HasComputedColumnSql("array_to_tsvector(string_to_array(search_tokens, ' '))", true);
 
                     b.Property<string>("Sharing")
                         .IsRequired()
@@ -121,6 +142,11 @@ namespace Platform.Catalogue.Infrastructure.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_records");
+
+                    b.HasIndex("SearchVector")
+                        .HasDatabaseName("ix_records_search_vector");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
 
                     b.HasIndex("Department", "ExternalId")
                         .IsUnique()
@@ -151,6 +177,15 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("metadata");
 
+                    b.Property<string>("QualityIssues")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("quality_issues");
+
+                    b.Property<int>("QualityScore")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality_score");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -161,6 +196,55 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasName("pk_record_versions");
 
                     b.ToTable("record_versions", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Catalogue.Model.Attachment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("file_name");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("Id")
+                        .HasName("pk_attachments");
+
+                    b.HasIndex("RecordId")
+                        .HasDatabaseName("ix_attachments_record_id");
+
+                    b.HasIndex("Sha256")
+                        .HasDatabaseName("ix_attachments_sha256");
+
+                    b.ToTable("attachments", (string)null);
                 });
 
             modelBuilder.Entity("Platform.Catalogue.Model.FederatedRecord", b =>
@@ -198,6 +282,17 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at");
 
+                    b.Property<string>("SearchTokens")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("search_tokens");
+
+                    b.Property<NpgsqlTsVector>("SearchVector")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("tsvector")
+                        .HasColumnName("search_vector")
+                        .HasComputedColumnSql("array_to_tsvector(string_to_array(search_tokens, ' '))", true);
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasColumnType("text")
@@ -220,6 +315,11 @@ namespace Platform.Catalogue.Infrastructure.Migrations
 
                     b.HasIndex("Department")
                         .HasDatabaseName("ix_federated_records_department");
+
+                    b.HasIndex("SearchVector")
+                        .HasDatabaseName("ix_federated_records_search_vector");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
 
                     b.ToTable("federated_records", (string)null);
                 });
@@ -307,6 +407,16 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Catalogue.Model.Attachment", b =>
+                {
+                    b.HasOne("Platform.Catalogue.Model.ArchiveRecord", null)
+                        .WithMany()
+                        .HasForeignKey("RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachments_records_record_id");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,104 @@
+using System.Text;
+using NpgsqlTypes;
+using Platform.Contracts;
+
+namespace Platform.Catalogue.Model;
+
+/// <summary>
+/// Chinese-aware search tokens for PostgreSQL's own full-text machinery. PostgreSQL has no Chinese parser, so
+/// text is cut here: every Han character and every pair of adjacent Han characters (bigram) becomes a lexeme,
+/// and ASCII letter/digit runs become lowercase words. The database turns the tokens into an indexed
+/// <c>tsvector</c> (GIN). A query matches records holding all its characters and ASCII words and, when it has
+/// two adjacent Han characters, at least one of its bigrams; records holding more of its bigrams (its words,
+/// as written) rank first. So 档案共享 finds 机关档案信息资源共享利用办法 but not 共同享有案卷.
+/// </summary>
+public static class SearchText
+{
+    /// <summary>The space-separated tokens of a record's searchable fields: title, keywords, description, creator, document number.</summary>
+    public static string For(RecordMetadata metadata)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in Fields(metadata))
+        {
+            Tokenize(field, tokens, unigrams: true, bigrams: true);
+        }
+        return string.Join(' ', tokens);
+    }
+
+    /// <summary>
+    /// The query a text search needs: <c>Match</c> requires every character and word of <paramref name="q"/> and
+    /// one of its bigrams; <c>Rank</c> (any of its bigrams and words) scores how much of it appears as written.
+    /// Null when <paramref name="q"/> holds nothing searchable.
+    /// </summary>
+    public static (NpgsqlTsQuery Match, NpgsqlTsQuery Rank)? Query(string q)
+    {
+        var required = new HashSet<string>(StringComparer.Ordinal);
+        Tokenize(q, required, unigrams: true, bigrams: false);
+        if (required.Count == 0)
+        {
+            return null;
+        }
+        var bigrams = new HashSet<string>(StringComparer.Ordinal);
+        Tokenize(q, bigrams, unigrams: false, bigrams: true);
+        bigrams.ExceptWith(required);
+        var all = Combine(required, (l, r) => new NpgsqlTsQueryAnd(l, r));
+        if (bigrams.Count == 0)
+        {
+            return (all, Combine(required, (l, r) => new NpgsqlTsQueryOr(l, r)));
+        }
+        var anyBigram = Combine(bigrams, (l, r) => new NpgsqlTsQueryOr(l, r));
+        return (new NpgsqlTsQueryAnd(all, anyBigram), anyBigram);
+    }
+
+    private static NpgsqlTsQuery Combine(IEnumerable<string> tokens, Func<NpgsqlTsQuery, NpgsqlTsQuery, NpgsqlTsQuery> join) =>
+        tokens.Select(t => (NpgsqlTsQuery)new NpgsqlTsQueryLexeme(t)).Aggregate(join);
+
+    private static IEnumerable<string> Fields(RecordMetadata metadata)
+    {
+        yield return metadata.Title;
+        foreach (var keyword in metadata.Keywords) yield return keyword;
+        if (metadata.Description is not null) yield return metadata.Description;
+        yield return metadata.Creator;
+        if (metadata.DocumentNumber is not null) yield return metadata.DocumentNumber;
+    }
+
+    internal static void Tokenize(string text, HashSet<string> tokens, bool unigrams, bool bigrams)
+    {
+        var normalized = text.Normalize(NormalizationForm.FormKC);
+        var word = new StringBuilder();
+        char previousHan = '\0';
+        foreach (var c in normalized)
+        {
+            if (IsHan(c))
+            {
+                Flush(word, tokens);
+                if (unigrams) tokens.Add(c.ToString());
+                if (bigrams && previousHan != '\0') tokens.Add(string.Concat(previousHan, c));
+                previousHan = c;
+                continue;
+            }
+            previousHan = '\0';
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                word.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                Flush(word, tokens);
+            }
+        }
+        Flush(word, tokens);
+    }
+
+    private static void Flush(StringBuilder word, HashSet<string> tokens)
+    {
+        if (word.Length > 0)
+        {
+            tokens.Add(word.ToString());
+            word.Clear();
+        }
+    }
+
+    // CJK Unified Ideographs with extension A and the compatibility block; surrogate pairs (extension B+) are rare in titles.
+    private static bool IsHan(char c) => c is >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF' or >= '\uF900' and <= '\uFAFF';
+}

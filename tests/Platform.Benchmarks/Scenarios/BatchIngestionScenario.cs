@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Platform.Tests.Infrastructure;
+
+namespace Platform.Benchmarks.Scenarios;
+
+/// <summary>
+/// 100,000 records (quick: 10,000) pushed through dept-a's gateway in batches of 1,000 by 4 concurrent clients,
+/// against a raw COPY of the same rows. Leaves the records in place for <see cref="SearchLatencyScenario"/>.
+/// </summary>
+public sealed class BatchIngestionScenario : IScenario
+{
+    public const int BatchSize = 1_000;
+
+    public string Name => "ingestion (batches)";
+
+    public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    {
+        var count = run.Size(100_000, 10_000);
+        var rows = Enumerable.Range(0, count).Select(i => RecordRow.Generate(run.RunId + "-batch", i)).ToArray();
+        var copyRate = await Baselines.PostgresCopyAsync(run, rows, cancellationToken);
+
+        using var http = await run.DeptA.HttpAsync();
+        http.Timeout = TimeSpan.FromMinutes(5);
+        var batches = rows.Chunk(BatchSize).ToArray();
+        var next = -1;
+        long rejected = 0, failedBatches = 0;
+        var latencies = new List<double>();
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < batches.Length; i = Interlocked.Increment(ref next))
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.PostJsonAsync("api/catalogue/records/batch",
+                    new { records = batches[i].Select(r => r.ToPush()).ToArray() });
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                lock (latencies) latencies.Add(elapsed);
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref failedBatches);
+                    continue;
+                }
+                var report = await response.ReadJsonAsync();
+                Interlocked.Add(ref rejected, report.GetProperty("rejected").GetInt32());
+            }
+        }));
+        var rate = count / watch.Elapsed.TotalSeconds;
+        var sorted = latencies.Order().ToArray();
+
+        run.Add(new Figure(Name, $"records/s ({count:N0} records, batches of {BatchSize:N0}, 4 clients)", rate, "rec/s",
+            "raw PostgreSQL COPY", copyRate, "≥ 25% of COPY"));
+        run.Add(new Figure(Name, "batch latency p50", LoadGenerator.Percentile(sorted, 0.50), "ms"));
+        run.Add(new Figure(Name, "batch latency p95", LoadGenerator.Percentile(sorted, 0.95), "ms"));
+        run.Add(new Figure(Name, "failed batches + rejected records", failedBatches + rejected, "items"));
+    }
+}

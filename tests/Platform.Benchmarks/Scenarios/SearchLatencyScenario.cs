@@ -1,0 +1,45 @@
+using Platform.Tests.Infrastructure;
+
+namespace Platform.Benchmarks.Scenarios;
+
+/// <summary>
+/// Chinese full-text search through dept-a's gateway over the records <see cref="BatchIngestionScenario"/> left
+/// there (100,000; quick: 10,000), 4 concurrent callers, page of 20: a mix of selective and broad queries, and
+/// the broadest query (a word in every record) on its own.
+/// </summary>
+public sealed class SearchLatencyScenario : IScenario
+{
+    private static readonly string[] Mixed = ["档案数字化", "人事任免", "财务预算工作", "社会保障", "环境", "土地规划 通知", "第4711号", "教育发展"];
+
+    public string Name => "search";
+
+    public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    {
+        using var http = await run.DeptA.HttpAsync();
+        using (var probe = await http.GetAsync("api/catalogue/records?q=%E9%80%9A%E7%9F%A5&pageSize=1", cancellationToken))
+        {
+            var total = (await probe.ReadJsonAsync()).GetProperty("total").GetInt32();
+            run.Add(new Figure(Name, "records searched", total, "records"));
+        }
+
+        var i = 0;
+        var mixed = await LoadGenerator.RunAsync(async () =>
+        {
+            var q = Mixed[Interlocked.Increment(ref i) % Mixed.Length];
+            using var response = await http.GetAsync($"api/catalogue/records?q={Uri.EscapeDataString(q)}&pageSize=20", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }, concurrency: 4, run.Duration(20, 8), TimeSpan.FromSeconds(2));
+        run.Add(new Figure(Name, "mixed queries p50", mixed.P50Ms, "ms"));
+        run.Add(new Figure(Name, "mixed queries p95", mixed.P95Ms, "ms", Target: "< 50 ms"));
+        run.Add(new Figure(Name, "mixed queries throughput", mixed.RequestsPerSecond, "req/s"));
+        run.Add(new Figure(Name, "mixed queries errors", mixed.Errors, "requests"));
+
+        var broad = await LoadGenerator.RunAsync(async () =>
+        {
+            using var response = await http.GetAsync($"api/catalogue/records?q={Uri.EscapeDataString("档案")}&pageSize=20", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }, concurrency: 4, run.Duration(10, 5), TimeSpan.FromSeconds(1));
+        run.Add(new Figure(Name, "broadest query (matches every record) p50", broad.P50Ms, "ms"));
+        run.Add(new Figure(Name, "broadest query (matches every record) p95", broad.P95Ms, "ms"));
+    }
+}
