@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Platform.Notification.Consumers;
 using Platform.Notification.Model;
 using Platform.ServiceDefaults;
@@ -17,6 +18,11 @@ internal static class Extensions
             bus.AddConsumer<RecordUpdatedNotificationConsumer>();
             bus.AddConsumer<RecordWithdrawnNotificationConsumer>();
         });
+
+        builder.Services.AddDataProtection()
+            .SetApplicationName($"{node.Id}.notification")
+            .PersistKeysToDbContext<NotificationDbContext>();
+        builder.Services.AddSingleton<SecretProtector>();
 
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section));
         builder.Services.AddSingleton<WebhookTargetGuard>();
