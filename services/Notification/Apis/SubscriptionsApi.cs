@@ -25,7 +25,7 @@ public static class SubscriptionsApi
 
     internal static async Task<Results<Created<SubscriptionView>, ValidationProblem>> CreateSubscription(
         SubscriptionInput input, NotificationDbContext db, WebhookTargetGuard guard, SecretProtector secrets, IOptions<NodeOptions> node,
-        TimeProvider clock, CancellationToken cancellationToken)
+        IOptions<SmtpOptions> smtp, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var channel = input.Channel ?? Channels.Webhook;
@@ -54,6 +54,21 @@ public static class SubscriptionsApi
         {
             errors[input.Url is not null ? "url" : "secret"] = [$"Only webhook subscriptions take a URL and a secret; this one is '{channel}'."];
         }
+        if (channel == Channels.Email)
+        {
+            if (!smtp.Value.Configured)
+            {
+                errors["channel"] = ["This node has no SMTP server configured (Notification:Smtp:Host), so it cannot send e-mail."];
+            }
+            if (!MimeKit.MailboxAddress.TryParse(input.Email, out var address) || address.Address.Count(c => c == '@') != 1 || input.Email!.Length > 320)
+            {
+                errors["email"] = ["Give the recipient's e-mail address, e.g. archives@example.gov.cn."];
+            }
+        }
+        else if (input.Email is not null)
+        {
+            errors["email"] = [$"Only e-mail subscriptions take an address; this one is '{channel}'."];
+        }
         var filters = input.Filters ?? new SubscriptionFilters(null, null, null);
         CheckFilter(errors, "filters.fonds", filters.Fonds, 50);
         CheckFilter(errors, "filters.categories", filters.Categories, 100);
@@ -71,6 +86,7 @@ public static class SubscriptionsApi
             Channel = channel,
             EventTypes = eventTypes,
             Url = input.Url,
+            Email = channel == Channels.Email ? input.Email : null,
             Secret = secret is null ? null : secrets.Protect(secret),
             Fonds = filters.Fonds?.Distinct().ToList() ?? [],
             Categories = filters.Categories?.Distinct().ToList() ?? [],
@@ -142,20 +158,21 @@ public static class SubscriptionsApi
 }
 
 /// <summary>
-/// A new subscription: channel <c>webhook</c> (with the receiver URL and optionally its own <c>whsec_</c> secret) or
-/// <c>inbox</c>, the event types, and optional filters.
+/// A new subscription: channel <c>webhook</c> (with the receiver URL and optionally its own <c>whsec_</c> secret),
+/// <c>email</c> (with the recipient address) or <c>inbox</c>, the event types, and optional filters.
 /// </summary>
-public sealed record SubscriptionInput(string? Channel, string[]? EventTypes, string? Url, string? Secret, SubscriptionFilters? Filters);
+public sealed record SubscriptionInput(string? Channel, string[]? EventTypes, string? Url, string? Secret, string? Email, SubscriptionFilters? Filters);
 
 /// <summary>Only events whose record is of one of these fonds (全宗号), categories (类别), or comes from one of these departments.</summary>
 public sealed record SubscriptionFilters(string[]? Fonds, string[]? Categories, string[]? Departments);
 
 /// <summary>A subscription; <see cref="Secret"/> is shown only in the answer to its creation.</summary>
 public sealed record SubscriptionView(
-    Guid Id, string Channel, IReadOnlyList<string> EventTypes, string? Url, string? Secret, SubscriptionFilters Filters, DateTimeOffset CreatedAt)
+    Guid Id, string Channel, IReadOnlyList<string> EventTypes, string? Url, string? Email, string? Secret, SubscriptionFilters Filters,
+    DateTimeOffset CreatedAt)
 {
     public static SubscriptionView From(Subscription s) =>
-        new(s.Id, s.Channel, s.EventTypes, s.Url, null, new SubscriptionFilters([.. s.Fonds], [.. s.Categories], [.. s.Departments]), s.CreatedAt);
+        new(s.Id, s.Channel, s.EventTypes, s.Url, s.Email, null, new SubscriptionFilters([.. s.Fonds], [.. s.Categories], [.. s.Departments]), s.CreatedAt);
 }
 
 /// <summary>One event's delivery to one webhook subscription: its state and the last attempt's outcome.</summary>

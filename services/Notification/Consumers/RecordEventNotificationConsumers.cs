@@ -9,7 +9,7 @@ using Platform.ServiceDefaults.Persistence;
 namespace Platform.Notification.Consumers;
 
 /// <summary>
-/// Turns one event into one webhook delivery or inbox item per matching subscription, once per message id
+/// Turns one event into one delivery (webhook or e-mail) or inbox item per matching subscription, once per message id
 /// (the inbox of <see cref="IdempotentConsumer{TContext, TMessage}"/> ignores redeliveries).
 /// </summary>
 public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, TimeProvider clock) : IdempotentConsumer<NotificationDbContext, TMessage>(db)
@@ -53,6 +53,7 @@ public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, T
                 MessageId = context.MessageId!.Value,
                 EventType = facts.EventType,
                 Payload = payload,
+                Summary = facts.Summary,
                 Status = DeliveryStatus.Pending,
                 CreatedAt = now,
                 NextAttemptAt = now,

@@ -26,6 +26,8 @@ internal static class Extensions
 
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section));
         builder.Services.AddSingleton<WebhookTargetGuard>();
+        builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection(SmtpOptions.Section));
+        builder.Services.AddSingleton<EmailSender>();
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<WebhookTargetGuard>().CreateHandler());
         builder.Services.AddHostedService<WebhookDispatcher>();

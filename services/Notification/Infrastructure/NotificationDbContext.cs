@@ -34,6 +34,7 @@ internal sealed class SubscriptionConfiguration : IEntityTypeConfiguration<Subsc
         builder.Property(s => s.Department).HasMaxLength(40);
         builder.Property(s => s.Channel).HasMaxLength(20);
         builder.Property(s => s.Url).HasMaxLength(2000);
+        builder.Property(s => s.Email).HasMaxLength(320);
         builder.Property(s => s.Secret).HasMaxLength(1000);
         builder.HasIndex(s => s.Department);
     }
@@ -54,6 +55,7 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.HasIndex(d => new { d.SubscriptionId, d.Sequence }).HasFilter("status = 'Pending'").HasDatabaseName("ix_deliveries_pending_per_subscription");
         builder.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
         builder.Property(d => d.EventType).HasMaxLength(100);
+        builder.Property(d => d.Summary).HasMaxLength(1000);
         // text, not jsonb: the body is signed and sent byte for byte as stored.
         builder.Property(d => d.Payload).HasColumnType("text");
         builder.HasOne<Subscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);

@@ -9,6 +9,9 @@ public sealed class Subscription
     public List<string> EventTypes { get; set; } = [];
     public string? Url { get; set; }
 
+    /// <summary>Recipient of an e-mail subscription.</summary>
+    public string? Email { get; set; }
+
     /// <summary>Standard Webhooks signing secret (<c>whsec_</c> + base64), encrypted at rest by <see cref="SecretProtector"/>.</summary>
     public string? Secret { get; set; }
 
@@ -34,7 +37,7 @@ public sealed class Subscription
 /// <summary>What a subscription filter can look at in an event.</summary>
 public sealed record EventFacts(string EventType, string Department, string? Fonds, string? Category, string Summary);
 
-/// <summary>One event for one webhook subscription, and how its delivery went.</summary>
+/// <summary>One event for one webhook or e-mail subscription, and how its delivery went.</summary>
 public sealed class Delivery
 {
     public Guid Id { get; set; }
@@ -45,6 +48,9 @@ public sealed class Delivery
 
     /// <summary>The exact JSON body that is signed and sent: <c>{"type","timestamp","data"}</c>.</summary>
     public required string Payload { get; set; }
+
+    /// <summary>One line saying what happened, in Chinese (the e-mail subject).</summary>
+    public string Summary { get; set; } = "";
     public DeliveryStatus Status { get; set; }
     public int Attempts { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
@@ -84,9 +90,10 @@ public sealed class InboxItem
 public static class Channels
 {
     public const string Webhook = "webhook";
+    public const string Email = "email";
     public const string Inbox = "inbox";
 
-    public static readonly IReadOnlyList<string> All = [Webhook, Inbox];
+    public static readonly IReadOnlyList<string> All = [Webhook, Email, Inbox];
 }
 
 /// <summary>Event type names as subscribers see them.</summary>

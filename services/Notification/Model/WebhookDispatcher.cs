@@ -9,7 +9,7 @@ using StandardWebhooks;
 namespace Platform.Notification.Model;
 
 /// <summary>
-/// Sends due webhook deliveries, signed per the Standard Webhooks specification, in order per subscription: each
+/// Sends due deliveries — webhooks signed per the Standard Webhooks specification, and e-mails — in order per subscription: each
 /// round locks the subscriptions whose oldest pending delivery is due, then sends that delivery and the ones queued
 /// behind it one after another, stopping at the first failure (so a receiver that is back drains its backlog at
 /// once). Subscriptions are served concurrently. Failures are retried with exponential backoff and jitter, capped at
@@ -20,6 +20,7 @@ public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
     IHttpClientFactory httpClients,
     SecretProtector secrets,
+    EmailSender email,
     IOptions<WebhookOptions> options,
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -61,7 +62,7 @@ public sealed partial class WebhookDispatcher(
         var settings = options.Value;
         var subscriptions = await db.Subscriptions.FromSqlInterpolated($"""
             SELECT s.* FROM subscriptions s
-            WHERE s.channel = 'webhook' AND EXISTS (
+            WHERE s.channel IN ('webhook', 'email') AND EXISTS (
                 SELECT 1 FROM deliveries h
                 WHERE h.subscription_id = s.id AND h.status = 'Pending' AND h.next_attempt_at <= {now}
                   AND NOT EXISTS (SELECT 1 FROM deliveries e
@@ -88,7 +89,7 @@ public sealed partial class WebhookDispatcher(
         await Parallel.ForEachAsync(subscriptions, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
             async (subscription, ct) =>
             {
-                var secret = secrets.Unprotect(subscription.Secret!);
+                var secret = subscription.Secret is null ? null : secrets.Unprotect(subscription.Secret);
                 foreach (var delivery in queues.GetValueOrDefault(subscription.Id, []))
                 {
                     if (delivery.NextAttemptAt > now)
@@ -96,7 +97,10 @@ public sealed partial class WebhookDispatcher(
                         break;
                     }
                     Interlocked.Increment(ref attempts);
-                    if (!await SendAsync(delivery, subscription, secret, ct))
+                    var sent = subscription.Channel == Channels.Email
+                        ? await MailAsync(delivery, subscription, ct)
+                        : await SendAsync(delivery, subscription, secret!, ct);
+                    if (!sent)
                     {
                         break;
                     }
@@ -142,6 +146,27 @@ public sealed partial class WebhookDispatcher(
             Fail(delivery, ex is OperationCanceledException ? $"No answer within {options.Value.Timeout.TotalSeconds:0} s." : ex.Message);
         }
         return false;
+    }
+
+    private async Task<bool> MailAsync(Delivery delivery, Subscription subscription, CancellationToken cancellationToken)
+    {
+        delivery.Attempts++;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.Timeout);
+            await email.SendAsync(delivery, subscription, timeout.Token);
+            delivery.Status = DeliveryStatus.Delivered;
+            delivery.DeliveredAt = clock.GetUtcNow();
+            delivery.LastError = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or MailKit.ProtocolException or MailKit.CommandException
+                                       or MailKit.Security.AuthenticationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            Fail(delivery, ex is OperationCanceledException ? $"The SMTP server did not answer within {options.Value.Timeout.TotalSeconds:0} s." : ex.Message);
+            return false;
+        }
     }
 
     private void Fail(Delivery delivery, string reason)

@@ -43,6 +43,9 @@ public sealed class PlatformNode : IAsyncDisposable
     }
 
     public string Id { get; }
+
+    /// <summary>Where every test node's notification service sends e-mail; a test listens there with <see cref="SmtpReceiver"/>.</summary>
+    public static int SmtpPort { get; } = FreePort();
     public Uri Gateway { get; }
 
     /// <summary>A client with every role.</summary>
@@ -164,6 +167,10 @@ public sealed class PlatformNode : IAsyncDisposable
             ["Notification__FirstRetryDelay"] = "00:00:00.500",
             ["Notification__MaxRetryDelay"] = "00:00:02",
             ["Notification__MaxAttempts"] = "6",
+            ["Notification__Smtp__Host"] = "127.0.0.1",
+            ["Notification__Smtp__Port"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Notification__Smtp__Security"] = "None",
+            ["Notification__Smtp__From"] = $"notification@{Id}.test",
         };
         if (process == "gateway")
         {

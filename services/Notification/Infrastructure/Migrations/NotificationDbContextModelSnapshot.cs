@@ -113,6 +113,12 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("subscription_id");
 
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("summary");
+
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
@@ -236,6 +242,11 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .IsRequired()
                         .HasColumnType("text[]")
                         .HasColumnName("departments");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("email");
 
                     b.PrimitiveCollection<List<string>>("EventTypes")
                         .IsRequired()

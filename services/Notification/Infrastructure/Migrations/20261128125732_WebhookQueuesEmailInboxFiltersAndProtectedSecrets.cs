@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Platform.Notification.Infrastructure.Migrations
 {
     /// <inheritdoc />
-    public partial class WebhookQueuesInboxFiltersAndProtectedSecrets : Migration
+    public partial class WebhookQueuesEmailInboxFiltersAndProtectedSecrets : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -38,6 +38,13 @@ namespace Platform.Notification.Infrastructure.Migrations
                 nullable: false,
                 defaultValueSql: "'{}'::text[]");
 
+            migrationBuilder.AddColumn<string>(
+                name: "email",
+                table: "subscriptions",
+                type: "character varying(320)",
+                maxLength: 320,
+                nullable: true);
+
             migrationBuilder.AddColumn<List<string>>(
                 name: "fonds",
                 table: "subscriptions",
@@ -51,6 +58,14 @@ namespace Platform.Notification.Infrastructure.Migrations
                 type: "integer",
                 nullable: false,
                 defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "summary",
+                table: "deliveries",
+                type: "character varying(1000)",
+                maxLength: 1000,
+                nullable: false,
+                defaultValue: "");
 
             migrationBuilder.CreateTable(
                 name: "data_protection_keys",
@@ -139,11 +154,19 @@ namespace Platform.Notification.Infrastructure.Migrations
                 table: "subscriptions");
 
             migrationBuilder.DropColumn(
+                name: "email",
+                table: "subscriptions");
+
+            migrationBuilder.DropColumn(
                 name: "fonds",
                 table: "subscriptions");
 
             migrationBuilder.DropColumn(
                 name: "replays",
+                table: "deliveries");
+
+            migrationBuilder.DropColumn(
+                name: "summary",
                 table: "deliveries");
 
             migrationBuilder.AlterColumn<string>(

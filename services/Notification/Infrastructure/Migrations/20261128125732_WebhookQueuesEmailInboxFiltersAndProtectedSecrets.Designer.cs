@@ -13,8 +13,8 @@ using Platform.Notification.Infrastructure;
 namespace Platform.Notification.Infrastructure.Migrations
 {
     [DbContext(typeof(NotificationDbContext))]
-    [Migration("20261128124839_WebhookQueuesInboxFiltersAndProtectedSecrets")]
-    partial class WebhookQueuesInboxFiltersAndProtectedSecrets
+    [Migration("20261128125732_WebhookQueuesEmailInboxFiltersAndProtectedSecrets")]
+    partial class WebhookQueuesEmailInboxFiltersAndProtectedSecrets
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -115,6 +115,12 @@ namespace Platform.Notification.Infrastructure.Migrations
                     b.Property<Guid>("SubscriptionId")
                         .HasColumnType("uuid")
                         .HasColumnName("subscription_id");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("summary");
 
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
@@ -239,6 +245,11 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .IsRequired()
                         .HasColumnType("text[]")
                         .HasColumnName("departments");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("email");
 
                     b.PrimitiveCollection<List<string>>("EventTypes")
                         .IsRequired()
