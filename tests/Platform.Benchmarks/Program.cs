@@ -17,6 +17,7 @@ IScenario[] scenarios =
     new GatewayOverheadScenario(),
     new SinglePushIngestionScenario(),
     new EventThroughputScenario(),
+    new WebhookDeliveryScenario(),
     new MemoryScenario("after load"),
 ];
 

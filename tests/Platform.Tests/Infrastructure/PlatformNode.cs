@@ -44,7 +44,7 @@ public sealed class PlatformNode : IAsyncDisposable
 
     public string Id { get; }
 
-    /// <summary>Where every test node's notification service sends e-mail; a test listens there with <see cref="SmtpReceiver"/>.</summary>
+    /// <summary>Where every test node's notification service sends e-mail; a test listens there with an SmtpReceiver.</summary>
     public static int SmtpPort { get; } = FreePort();
     public Uri Gateway { get; }
 
