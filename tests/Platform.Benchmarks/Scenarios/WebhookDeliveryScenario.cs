@@ -21,6 +21,8 @@ namespace Platform.Benchmarks.Scenarios;
 /// </summary>
 public sealed class WebhookDeliveryScenario : IScenario
 {
+    private static readonly string[] RecordPublishedOnly = ["record.published"];
+
     public string Name => "webhook deliveries";
 
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
@@ -92,7 +94,7 @@ public sealed class WebhookDeliveryScenario : IScenario
         using var response = await deptB.PostAsJsonAsync("api/notify/subscriptions", new
         {
             channel = "webhook",
-            eventTypes = new[] { "record.published" },
+            eventTypes = RecordPublishedOnly,
             url = receiver.Url,
             filters = new { fonds = new[] { fonds } },
         }, JsonSerializerOptions.Web);
