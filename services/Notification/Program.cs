@@ -12,5 +12,7 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapSubscriptionsApi();
+app.MapDeliveriesApi();
+app.MapInboxApi();
 
 app.Run();

@@ -19,6 +19,7 @@ IScenario[] scenarios =
     new EventThroughputScenario(),
     new BatchIngestionScenario(),
     new SearchLatencyScenario(),
+    new WebhookDeliveryScenario(),
     new MemoryScenario("after load"),
 ];
 

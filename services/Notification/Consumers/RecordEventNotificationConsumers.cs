@@ -8,31 +8,52 @@ using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Notification.Consumers;
 
-/// <summary>Queues one delivery per matching subscription for each event, once per message id.</summary>
+/// <summary>
+/// Turns one event into one delivery (webhook or e-mail) or inbox item per matching subscription, once per message id
+/// (the inbox of <see cref="IdempotentConsumer{TContext, TMessage}"/> ignores redeliveries).
+/// </summary>
 public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, TimeProvider clock) : IdempotentConsumer<NotificationDbContext, TMessage>(db)
     where TMessage : class
 {
-    protected abstract string EventType { get; }
+    protected abstract EventFacts Describe(TMessage message);
 
     protected override async Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken)
     {
-        var subscriptions = await Db.Subscriptions.AsNoTracking().Where(s => s.EventTypes.Contains(EventType) || s.EventTypes.Contains("*"))
+        var facts = Describe(context.Message);
+        var candidates = await Db.Subscriptions.AsNoTracking().Where(s => s.EventTypes.Contains(facts.EventType) || s.EventTypes.Contains("*"))
             .ToListAsync(cancellationToken);
+        var subscriptions = candidates.Where(s => s.Matches(facts)).ToList();
         if (subscriptions.Count == 0)
         {
             return;
         }
         var now = clock.GetUtcNow();
-        var payload = JsonSerializer.Serialize(new { type = EventType, timestamp = now, data = context.Message }, JsonSerializerOptions.Web);
+        var payload = JsonSerializer.Serialize(new { type = facts.EventType, timestamp = now, data = context.Message }, JsonSerializerOptions.Web);
         foreach (var subscription in subscriptions)
         {
+            if (subscription.Channel == Channels.Inbox)
+            {
+                Db.InboxItems.Add(new InboxItem
+                {
+                    Id = Guid.CreateVersion7(),
+                    Department = subscription.Department,
+                    SubscriptionId = subscription.Id,
+                    MessageId = context.MessageId!.Value,
+                    EventType = facts.EventType,
+                    Summary = facts.Summary,
+                    Payload = payload,
+                    CreatedAt = now,
+                });
+                continue;
+            }
             Db.Deliveries.Add(new Delivery
             {
                 Id = Guid.CreateVersion7(),
                 SubscriptionId = subscription.Id,
                 MessageId = context.MessageId!.Value,
-                EventType = EventType,
+                EventType = facts.EventType,
                 Payload = payload,
+                Summary = facts.Summary,
                 Status = DeliveryStatus.Pending,
                 CreatedAt = now,
                 NextAttemptAt = now,
@@ -43,15 +64,19 @@ public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, T
 
 public sealed class RecordPublishedNotificationConsumer(NotificationDbContext db, TimeProvider clock) : NotificationConsumer<RecordPublished>(db, clock)
 {
-    protected override string EventType => EventTypes.RecordPublished;
+    protected override EventFacts Describe(RecordPublished message) => new(EventTypes.RecordPublished, message.Department,
+        message.Metadata.FondsCode, message.Metadata.Category, $"{message.Department} 发布档案《{message.Metadata.Title}》（{message.Metadata.ArchivalCode}）");
 }
 
 public sealed class RecordUpdatedNotificationConsumer(NotificationDbContext db, TimeProvider clock) : NotificationConsumer<RecordUpdated>(db, clock)
 {
-    protected override string EventType => EventTypes.RecordUpdated;
+    protected override EventFacts Describe(RecordUpdated message) => new(EventTypes.RecordUpdated, message.Department,
+        message.Metadata.FondsCode, message.Metadata.Category,
+        $"{message.Department} 更新档案《{message.Metadata.Title}》（{message.Metadata.ArchivalCode}，第 {message.Version} 版）");
 }
 
 public sealed class RecordWithdrawnNotificationConsumer(NotificationDbContext db, TimeProvider clock) : NotificationConsumer<RecordWithdrawn>(db, clock)
 {
-    protected override string EventType => EventTypes.RecordWithdrawn;
+    protected override EventFacts Describe(RecordWithdrawn message) =>
+        new(EventTypes.RecordWithdrawn, message.Department, null, null, $"{message.Department} 撤回档案 {message.RecordId}");
 }

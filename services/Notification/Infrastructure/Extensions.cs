@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Platform.Notification.Consumers;
 using Platform.Notification.Model;
 using Platform.ServiceDefaults;
@@ -18,8 +19,15 @@ internal static class Extensions
             bus.AddConsumer<RecordWithdrawnNotificationConsumer>();
         });
 
+        builder.Services.AddDataProtection()
+            .SetApplicationName($"{node.Id}.notification")
+            .PersistKeysToDbContext<NotificationDbContext>();
+        builder.Services.AddSingleton<SecretProtector>();
+
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section));
         builder.Services.AddSingleton<WebhookTargetGuard>();
+        builder.Services.AddOptions<SmtpOptions>().Bind(builder.Configuration.GetSection(SmtpOptions.Section));
+        builder.Services.AddSingleton<EmailSender>();
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<WebhookTargetGuard>().CreateHandler());
         builder.Services.AddHostedService<WebhookDispatcher>();

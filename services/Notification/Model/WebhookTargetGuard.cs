@@ -12,9 +12,30 @@ public sealed class WebhookOptions
     public bool AllowPrivateTargets { get; set; }
 
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
-    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Attempts before a delivery is dead-lettered; with the default delays they span about two hours.</summary>
+    public int MaxAttempts { get; set; } = 40;
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
-    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Cap of the backoff: a receiver that comes back is probed again within this time, then its backlog drains.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the dispatcher looks for due deliveries when it has nothing to do.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Receivers called at the same time (each subscription's deliveries go one after another).</summary>
+    public int Concurrency { get; set; } = 16;
+    public int SubscriptionsPerRound { get; set; } = 64;
+    public int BatchPerSubscription { get; set; } = 200;
+
+    /// <summary>Exponential backoff capped at <see cref="MaxRetryDelay"/>, with jitter between half and all of it (<paramref name="random"/> in [0, 1)).</summary>
+    public TimeSpan RetryDelay(int attempts, double random)
+    {
+        var backoff = FirstRetryDelay * Math.Pow(2, Math.Min(attempts - 1, 30));
+        var capped = backoff < MaxRetryDelay ? backoff : MaxRetryDelay;
+        // Jitter, so many failing receivers do not retry in lockstep.
+        return capped * (0.5 + random / 2);
+    }
 }
 
 /// <summary>

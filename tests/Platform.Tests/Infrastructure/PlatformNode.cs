@@ -43,6 +43,9 @@ public sealed class PlatformNode : IAsyncDisposable
     }
 
     public string Id { get; }
+
+    /// <summary>Where every test node's notification service sends e-mail; a test listens there with an SmtpReceiver.</summary>
+    public static int SmtpPort { get; } = FreePort();
     public Uri Gateway { get; }
 
     /// <summary>A client with every role.</summary>
@@ -99,6 +102,58 @@ public sealed class PlatformNode : IAsyncDisposable
         _running[process] = running;
     }
 
+    /// <summary>
+    /// Starts one more instance of <paramref name="process"/> for this node with its own port, database and RabbitMQ
+    /// virtual host, and <paramref name="settings"/> on top of the usual ones (e.g. a stricter configuration); it is
+    /// stopped with the node. Returns its URL.
+    /// </summary>
+    public async Task<Uri> StartVariantAsync(string process, string variant, Uri virtualHost, IReadOnlyDictionary<string, string> settings)
+    {
+        var name = $"{process}-{variant}";
+        _ports[name] = FreePort();
+        var (_, project, assembly) = Processes.Single(p => p.Name == process);
+        var dll = Path.Combine(Repository.Root, project, "bin", Repository.Configuration, "net10.0", $"{assembly}.dll");
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        foreach (var (key, value) in Environment(process)) start.Environment[key] = value;
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[name]}";
+        start.Environment["ConnectionStrings__Database"] = DatabaseConnectionString(name.Replace('-', '_'));
+        start.Environment["ConnectionStrings__RabbitMq"] = virtualHost.ToString();
+        foreach (var (key, value) in settings) start.Environment[key] = value;
+
+        var log = new StreamWriter(Path.Combine(_logDirectory, $"{Id}-{name}.log"), append: true) { AutoFlush = true };
+        var running = new Process { StartInfo = start, EnableRaisingEvents = true };
+        running.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        running.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        running.Exited += (_, _) => { lock (log) log.Dispose(); };
+        running.Start();
+        running.BeginOutputReadLine();
+        running.BeginErrorReadLine();
+        _running[name] = running;
+
+        var url = ServiceUrl(name);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.Until(async () =>
+        {
+            if (running.HasExited) throw new InvalidOperationException($"{Id}-{name} exited with code {running.ExitCode}:\n{LogTail(name)}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri(url, "health/ready"));
+                return response.IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, ready => ready, TimeSpan.FromMinutes(2), $"{Id}-{name} to be ready");
+        return url;
+    }
+
     private Dictionary<string, string> Environment(string process)
     {
         var environment = new Dictionary<string, string>
@@ -113,6 +168,12 @@ public sealed class PlatformNode : IAsyncDisposable
             ["OTEL_SERVICE_NAME"] = $"{Id}-{process}",
             ["Notification__AllowPrivateTargets"] = "true",
             ["Notification__FirstRetryDelay"] = "00:00:00.500",
+            ["Notification__MaxRetryDelay"] = "00:00:02",
+            ["Notification__MaxAttempts"] = "6",
+            ["Notification__Smtp__Host"] = "127.0.0.1",
+            ["Notification__Smtp__Port"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Notification__Smtp__Security"] = "None",
+            ["Notification__Smtp__From"] = $"notification@{Id}.test",
         };
         if (process == "gateway")
         {

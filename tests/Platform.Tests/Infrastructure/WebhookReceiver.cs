@@ -10,11 +10,32 @@ namespace Platform.Tests.Infrastructure;
 /// <summary>A real HTTP receiver on 127.0.0.1 that records webhook deliveries and can be told to fail.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app;
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private int _failuresLeft;
+    private int _requests;
+    private Uri? _url;
 
     private WebhookReceiver(WebApplication app) => _app = app;
+
+    /// <summary>Every POST that reached the receiver, failed ones included.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Stops listening: senders get "connection refused" until <see cref="BringBackAsync"/>.</summary>
+    public async Task TakeDownAsync()
+    {
+        _url ??= Url;
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Listens again on the same port.</summary>
+    public async Task BringBackAsync()
+    {
+        var url = _url ?? throw new InvalidOperationException("The receiver is not down.");
+        _app = Build(this, $"{url.Scheme}://{url.Authority}");
+        await _app.StartAsync();
+        _url = null;
+    }
 
     public Uri Url => new(_app.Urls.First() + "/hook");
 
@@ -25,13 +46,21 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
+        var receiver = new WebhookReceiver(null!);
+        receiver._app = Build(receiver, "http://127.0.0.1:0");
+        await receiver._app.StartAsync();
+        return receiver;
+    }
+
+    private static WebApplication Build(WebhookReceiver receiver, string url)
+    {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
         app.MapPost("/hook", async (HttpRequest request) =>
         {
+            Interlocked.Increment(ref receiver._requests);
             if (Interlocked.Decrement(ref receiver._failuresLeft) >= 0)
             {
                 return Results.StatusCode(500);
@@ -45,8 +74,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 body));
             return Results.NoContent();
         });
-        await app.StartAsync();
-        return receiver;
+        return app;
     }
 
     public Task<ReceivedWebhook> WaitForAsync(Func<ReceivedWebhook, bool> match, TimeSpan timeout, string what) =>

@@ -23,6 +23,29 @@ namespace Platform.Notification.Infrastructure.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("Platform.Notification.Model.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -69,6 +92,10 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("payload");
 
+                    b.Property<int>("Replays")
+                        .HasColumnType("integer")
+                        .HasColumnName("replays");
+
                     b.Property<long>("Sequence")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
@@ -86,6 +113,12 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("subscription_id");
 
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("summary");
+
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
@@ -100,7 +133,81 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_deliveries_subscription_id_message_id");
 
+                    b.HasIndex("SubscriptionId", "Sequence")
+                        .HasDatabaseName("ix_deliveries_pending_per_subscription")
+                        .HasFilter("status = 'Pending'");
+
                     b.ToTable("deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Notification.Model.InboxItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Department")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("department");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("event_type");
+
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
+                    b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
+
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("subscription_id");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("summary");
+
+                    b.HasKey("Id")
+                        .HasName("pk_inbox_items");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique()
+                        .HasDatabaseName("ix_inbox_items_sequence");
+
+                    b.HasIndex("Department", "Sequence")
+                        .HasDatabaseName("ix_inbox_items_department_sequence");
+
+                    b.HasIndex("SubscriptionId", "MessageId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_inbox_items_subscription_id_message_id");
+
+                    b.ToTable("inbox_items", (string)null);
                 });
 
             modelBuilder.Entity("Platform.Notification.Model.Subscription", b =>
@@ -109,6 +216,11 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.PrimitiveCollection<List<string>>("Categories")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("categories");
 
                     b.Property<string>("Channel")
                         .IsRequired()
@@ -126,14 +238,29 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("department");
 
+                    b.PrimitiveCollection<List<string>>("Departments")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("departments");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("email");
+
                     b.PrimitiveCollection<List<string>>("EventTypes")
                         .IsRequired()
                         .HasColumnType("text[]")
                         .HasColumnName("event_types");
 
+                    b.PrimitiveCollection<List<string>>("Fonds")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("fonds");
+
                     b.Property<string>("Secret")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
                         .HasColumnName("secret");
 
                     b.Property<string>("Url")
@@ -243,6 +370,16 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_deliveries_subscriptions_subscription_id");
+                });
+
+            modelBuilder.Entity("Platform.Notification.Model.InboxItem", b =>
+                {
+                    b.HasOne("Platform.Notification.Model.Subscription", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriptionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_inbox_items_subscriptions_subscription_id");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Contracts;
+
+namespace Platform.Benchmarks.Scenarios;
+
+/// <summary>
+/// Webhook deliveries from dept-b's notification service to a local Kestrel receiver. Throughput: N RecordPublished
+/// events committed at once into dept-a's catalogue outbox, timed until the receiver has all N (with 1 subscription,
+/// whose deliveries go strictly one after another, and with 8). Latency: events committed one at a time at a steady
+/// rate; event-to-delivery = receiver arrival − the event's occurredAt. Baseline: plain sequential HTTP POSTs of the
+/// same body to the same receiver.
+/// </summary>
+public sealed class WebhookDeliveryScenario : IScenario
+{
+    private static readonly string[] RecordPublishedOnly = ["record.published"];
+
+    public string Name => "webhook deliveries";
+
+    public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    {
+        await using var receiver = await Receiver.StartAsync();
+        using var deptB = await run.DeptB.HttpAsync();
+        var count = run.Size(5_000, 1_000);
+
+        var sample = Body(run, "RAW", 0);
+        var raw = await RawPostsPerSecondAsync(receiver, sample, run.Size(5_000, 1_000), cancellationToken);
+
+        foreach (var subscriptions in new[] { 1, 8 })
+        {
+            var fonds = $"W{subscriptions}{run.RunId[1..5].ToUpperInvariant()}";
+            for (var i = 0; i < subscriptions; i++) await SubscribeAsync(deptB, receiver, fonds);
+            receiver.Reset();
+            var watch = Stopwatch.StartNew();
+            await InsertOutboxAsync(run, Enumerable.Range(0, count).Select(i => Body(run, fonds, i)).ToArray(), cancellationToken);
+            var expected = count * subscriptions;
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+            while (receiver.Count < expected && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
+            var rate = receiver.Count / watch.Elapsed.TotalSeconds;
+            run.Add(new Figure(Name, $"deliveries/s, event burst → receiver, {subscriptions} subscription(s) ({receiver.Count:N0} of {expected:N0})",
+                rate, "del/s", "plain sequential HTTP POST", raw, subscriptions == 1 ? "ordered: one at a time" : "≥ 500 del/s"));
+        }
+
+        var latencyFonds = $"L{run.RunId[1..5].ToUpperInvariant()}";
+        await SubscribeAsync(deptB, receiver, latencyFonds);
+        receiver.Reset();
+        var events = run.Size(1_000, 200);
+        var interval = TimeSpan.FromMilliseconds(20);
+        var pacing = Stopwatch.StartNew();
+        await using (var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue")))
+        {
+            await connection.OpenAsync(cancellationToken);
+            for (var i = 0; i < events; i++)
+            {
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO outbox_messages (message_id, message_type, body, created_at, attempts) VALUES (@id, @type, @body, now(), 0)", connection);
+                insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
+                insert.Parameters.AddWithValue("type", typeof(RecordPublished).FullName!);
+                insert.Parameters.Add(new NpgsqlParameter("body", NpgsqlDbType.Jsonb) { Value = Body(run, latencyFonds, i) });
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                var next = interval * (i + 1) - pacing.Elapsed;
+                if (next > TimeSpan.Zero) await Task.Delay(next, cancellationToken);
+            }
+        }
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (receiver.Count < events && DateTime.UtcNow < until) await Task.Delay(50, cancellationToken);
+        var latencies = receiver.Latencies.Order().ToList();
+        run.Add(new Figure(Name, $"event-to-delivery p50 at {1 / interval.TotalSeconds:N0} ev/s ({latencies.Count:N0} of {events:N0})",
+            LoadGenerator.Percentile(latencies, 0.50), "ms"));
+        run.Add(new Figure(Name, $"event-to-delivery p95 at {1 / interval.TotalSeconds:N0} ev/s", LoadGenerator.Percentile(latencies, 0.95), "ms",
+            Target: "≤ 1,000 ms"));
+    }
+
+    private static string Body(BenchmarkRun run, string fonds, int i)
+    {
+        var row = RecordRow.Generate($"{run.RunId}-{fonds}", i);
+        var message = new RecordPublished(Guid.CreateVersion7(), "dept-a", 1,
+            new RecordMetadata(row.ExternalId, fonds, $"{fonds}-2023-Y-{i + 1}", row.Title, row.Creator, new DateOnly(2023, 5, 8), null,
+                "permanent", "public", row.Category, row.Keywords, null, "unconditional"),
+            DateTimeOffset.UtcNow);
+        return JsonSerializer.Serialize(message, JsonSerializerOptions.Web);
+    }
+
+    private static async Task SubscribeAsync(HttpClient deptB, Receiver receiver, string fonds)
+    {
+        using var response = await deptB.PostAsJsonAsync("api/notify/subscriptions", new
+        {
+            channel = "webhook",
+            eventTypes = RecordPublishedOnly,
+            url = receiver.Url,
+            filters = new { fonds = new[] { fonds } },
+        }, JsonSerializerOptions.Web);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Subscribing failed: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task InsertOutboxAsync(BenchmarkRun run, string[] bodies, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue"));
+        await connection.OpenAsync(cancellationToken);
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY outbox_messages (message_id, message_type, body, created_at, attempts) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var body in bodies)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(typeof(RecordPublished).FullName!, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(body, NpgsqlDbType.Jsonb, cancellationToken);
+            await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(0, NpgsqlDbType.Integer, cancellationToken);
+        }
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    private static async Task<double> RawPostsPerSecondAsync(Receiver receiver, string body, int count, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(receiver.Url, content, cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+        return count / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>A Kestrel receiver that counts deliveries and notes each one's delay since the event occurred.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private ConcurrentBag<double> _latencies = [];
+        private int _count;
+
+        private Receiver(WebApplication app) => _app = app;
+
+        public string Url => _app.Urls.First() + "/hook";
+        public int Count => Volatile.Read(ref _count);
+        public IReadOnlyCollection<double> Latencies => _latencies;
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _count, 0);
+            _latencies = [];
+        }
+
+        public static async Task<Receiver> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var receiver = new Receiver(app);
+            app.MapPost("/hook", async (HttpRequest request) =>
+            {
+                var arrived = DateTimeOffset.UtcNow;
+                using var body = await JsonDocument.ParseAsync(request.Body);
+                if (body.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("occurredAt", out var occurred))
+                {
+                    receiver._latencies.Add((arrived - occurred.GetDateTimeOffset()).TotalMilliseconds);
+                }
+                Interlocked.Increment(ref receiver._count);
+                return Results.NoContent();
+            });
+            await app.StartAsync();
+            return receiver;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+}
