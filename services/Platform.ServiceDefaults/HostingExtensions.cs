@@ -76,6 +76,7 @@ public static class HostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiCallAudit();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -9,10 +9,19 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : P
 {
     public DbSet<AuditEntry> Entries => Set<AuditEntry>();
 
+    public DbSet<NodeSigningKey> SigningKeys => Set<NodeSigningKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
+        modelBuilder.Entity<NodeSigningKey>(key =>
+        {
+            key.ToTable("node_signing_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).ValueGeneratedNever();
+            key.Property(k => k.KeyId).HasMaxLength(64);
+        });
     }
 }
 
@@ -33,6 +42,7 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.Property(e => e.Details).HasColumnType("text");
         builder.Property(e => e.PreviousHash).HasMaxLength(64);
         builder.Property(e => e.Hash).HasMaxLength(64);
+        builder.Property(e => e.HashAlgorithm).HasMaxLength(16).HasDefaultValue(ChainHash.Sha256);
         builder.HasIndex(e => e.Subject);
         builder.HasIndex(e => e.OccurredAt);
         builder.HasIndex(e => e.Action);

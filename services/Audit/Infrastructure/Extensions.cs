@@ -16,7 +16,11 @@ internal static class Extensions
             bus.AddConsumer<RecordPublishedAuditConsumer>();
             bus.AddConsumer<RecordUpdatedAuditConsumer>();
             bus.AddConsumer<RecordWithdrawnAuditConsumer>();
+            bus.AddConsumer<ApiCallAuditConsumer>(typeof(ApiCallAuditConsumerDefinition));
         });
+        builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddSingleton<NodeSigner>();
     }
 }

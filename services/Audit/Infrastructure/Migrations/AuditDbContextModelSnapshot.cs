@@ -57,6 +57,14 @@ namespace Platform.Audit.Infrastructure.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("hash");
 
+                    b.Property<string>("HashAlgorithm")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("sha256")
+                        .HasColumnName("hash_algorithm");
+
                     b.Property<Guid?>("MessageId")
                         .HasColumnType("uuid")
                         .HasColumnName("message_id");
@@ -104,6 +112,38 @@ namespace Platform.Audit.Infrastructure.Migrations
                         .HasDatabaseName("ix_audit_entries_subject");
 
                     b.ToTable("audit_entries", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Audit.Model.NodeSigningKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("PrivateKeyPem")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("private_key_pem");
+
+                    b.Property<string>("PublicKeyPem")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("public_key_pem");
+
+                    b.HasKey("Id")
+                        .HasName("pk_node_signing_keys");
+
+                    b.ToTable("node_signing_keys", (string)null);
                 });
 
             modelBuilder.Entity("Platform.ServiceDefaults.Persistence.InboxMessage", b =>
