@@ -51,6 +51,10 @@ public sealed class PlatformNode : IAsyncDisposable
     /// <summary>A client that may only read the audit log.</summary>
     public (string Id, string Secret) AuditorClient { get; } = ($"auditor-{RandomNumberGenerator.GetHexString(6, true)}", RandomNumberGenerator.GetHexString(32, true));
 
+    /// <summary>One client per role (only that role), for authorization tests.</summary>
+    public IReadOnlyDictionary<string, (string Id, string Secret)> RoleClients { get; } = Roles.All.ToDictionary(
+        role => role, role => ($"{role}-{RandomNumberGenerator.GetHexString(6, true)}", RandomNumberGenerator.GetHexString(32, true)));
+
     public Uri ServiceUrl(string process) => new($"http://127.0.0.1:{_ports[process]}/");
 
     public string DatabaseName(string process) => $"{_databasePrefix}_{Id.Replace('-', '_')}_{process}";
@@ -117,6 +121,7 @@ public sealed class PlatformNode : IAsyncDisposable
             environment["Auth__SigningKeyPath"] = Path.Combine(_logDirectory, $"{Id}-signing-key.pem");
             AddClient(environment, 0, Client, Roles.All);
             AddClient(environment, 1, AuditorClient, [Roles.Auditor]);
+            foreach (var (role, index) in Roles.All.Select((role, index) => (role, index))) AddClient(environment, 2 + index, RoleClients[role], [role]);
             foreach (var (cluster, target) in new[] { ("catalogue", "catalogue"), ("sharing", "sharing"), ("audit", "audit"), ("notify", "notification") })
             {
                 environment[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = ServiceUrl(target).ToString();
