@@ -14,7 +14,7 @@ public static class AuditApi
     {
         var api = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Roles.Auditor);
         api.MapGet("/entries", ListEntries).WithSummary("Log entries, oldest first, filtered by time, department, actor, action, subject or trace id.");
-        api.MapGet("/verify", Verify).WithSummary("Recomputes the hash chain (whole, or sequence numbers from..to) and reports the first broken entry, if any.");
+        api.MapGet("/verify", Verify).WithSummary("Recomputes the hash chain (whole, or sequence numbers from..to) and reports the first broken entry, if any; witnesses=true also compares with the checkpoints peers hold.");
         return app;
     }
 
@@ -37,11 +37,14 @@ public static class AuditApi
     }
 
     internal static async Task<Results<Ok<ChainVerification>, ValidationProblem>> Verify(
-        AuditLog log, long? from, long? to, CancellationToken cancellationToken)
+        AuditLog log, WitnessCheck witnessCheck, long? from, long? to, bool? witnesses, CancellationToken cancellationToken)
     {
         if (from < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["Must be 1 or more."] });
         if (to < (from ?? 1)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = ["Must not be before 'from'."] });
-        return TypedResults.Ok(await log.VerifyAsync(from, to, cancellationToken));
+        var chain = await log.VerifyAsync(from, to, cancellationToken);
+        if (witnesses != true) return TypedResults.Ok(chain);
+        var reports = await witnessCheck.AskPeersAsync(cancellationToken);
+        return TypedResults.Ok(chain with { Valid = chain.Valid && reports.All(r => r.FirstMismatchSequence is null), Witnesses = reports });
     }
 }
 

@@ -208,4 +208,5 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
 /// Result of a chain check: how many entries held, the last good hash, the first broken entry if any, and the range checked.
 /// </summary>
 public sealed record ChainVerification(
-    bool Valid, long Entries, string Head, long? FirstBrokenSequence, string? Reason, long? From = null, long? To = null);
+    bool Valid, long Entries, string Head, long? FirstBrokenSequence, string? Reason, long? From = null, long? To = null,
+    IReadOnlyList<WitnessReport>? Witnesses = null);

@@ -114,6 +114,8 @@ public sealed class PlatformNode : IAsyncDisposable
             ["OTEL_SERVICE_NAME"] = $"{Id}-{process}",
             ["Notification__AllowPrivateTargets"] = "true",
             ["Notification__FirstRetryDelay"] = "00:00:00.500",
+            ["Audit__Checkpoints__Interval"] = "00:00:02",
+            ["Audit__Checkpoints__WitnessWait"] = "00:00:05",
         };
         if (process == "gateway")
         {
