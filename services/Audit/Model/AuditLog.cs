@@ -15,7 +15,7 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
     // Any constant works; it only has to be the same for every writer of this database.
-    private const long ChainLockKey = 0x4155_4449_545F_4C47;
+    internal const long ChainLockKey = 0x4155_4449_545F_4C47;
 
     private const string Columns =
         "sequence, occurred_at, recorded_at, department, actor, action, subject, outcome, trace_id, message_id, details, previous_hash, hash, hash_algorithm";
