@@ -12,5 +12,6 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapAuditApi();
+app.MapAuditExportApi();
 
 app.Run();

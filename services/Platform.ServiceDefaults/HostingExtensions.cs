@@ -77,6 +77,7 @@ public static class HostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiCallAudit();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -14,7 +14,7 @@ public static class AuditApi
     {
         var api = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Roles.Auditor);
         api.MapGet("/entries", ListEntries).WithSummary("Log entries, oldest first, filtered by time, department, actor, action, subject or trace id.");
-        api.MapGet("/verify", Verify).WithSummary("Recomputes the hash chain and reports the first broken entry, if any.");
+        api.MapGet("/verify", Verify).WithSummary("Recomputes the hash chain (whole, or sequence numbers from..to) and reports the first broken entry, if any; witnesses=true also compares with the checkpoints peers hold.");
         return app;
     }
 
@@ -36,8 +36,16 @@ public static class AuditApi
         return TypedResults.Ok(new EntryPage(items, items.Count == limit ? items[^1].Sequence : null));
     }
 
-    internal static async Task<Ok<ChainVerification>> Verify(AuditLog log, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await log.VerifyAsync(cancellationToken));
+    internal static async Task<Results<Ok<ChainVerification>, ValidationProblem>> Verify(
+        AuditLog log, WitnessCheck witnessCheck, long? from, long? to, bool? witnesses, CancellationToken cancellationToken)
+    {
+        if (from < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["Must be 1 or more."] });
+        if (to < (from ?? 1)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = ["Must not be before 'from'."] });
+        var chain = await log.VerifyAsync(from, to, cancellationToken);
+        if (witnesses != true) return TypedResults.Ok(chain);
+        var reports = await witnessCheck.AskPeersAsync(cancellationToken);
+        return TypedResults.Ok(chain with { Valid = chain.Valid && reports.All(r => r.FirstMismatchSequence is null), Witnesses = reports });
+    }
 }
 
 /// <summary>Filters for <c>GET /api/audit/entries</c>; page with <c>after</c> = the previous page's <c>next</c>.</summary>

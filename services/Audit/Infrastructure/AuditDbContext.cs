@@ -9,10 +9,48 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : P
 {
     public DbSet<AuditEntry> Entries => Set<AuditEntry>();
 
+    public DbSet<NodeSigningKey> SigningKeys => Set<NodeSigningKey>();
+
+    public DbSet<OwnCheckpoint> Checkpoints => Set<OwnCheckpoint>();
+
+    public DbSet<WitnessedCheckpoint> Witnessed => Set<WitnessedCheckpoint>();
+
+    public DbSet<PeerKey> PeerKeys => Set<PeerKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
+        modelBuilder.Entity<NodeSigningKey>(key =>
+        {
+            key.ToTable("node_signing_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).ValueGeneratedNever();
+            key.Property(k => k.KeyId).HasMaxLength(64);
+        });
+        modelBuilder.Entity<OwnCheckpoint>(checkpoint =>
+        {
+            checkpoint.ToTable("audit_checkpoints");
+            checkpoint.HasKey(c => c.Sequence);
+            checkpoint.Property(c => c.Sequence).ValueGeneratedNever();
+            checkpoint.Property(c => c.Head).HasMaxLength(64);
+            checkpoint.Property(c => c.KeyId).HasMaxLength(64);
+        });
+        modelBuilder.Entity<WitnessedCheckpoint>(witnessed =>
+        {
+            witnessed.ToTable("witnessed_checkpoints");
+            witnessed.HasKey(w => new { w.Node, w.Sequence });
+            witnessed.Property(w => w.Node).HasMaxLength(40);
+            witnessed.Property(w => w.Head).HasMaxLength(64);
+            witnessed.Property(w => w.KeyId).HasMaxLength(64);
+        });
+        modelBuilder.Entity<PeerKey>(key =>
+        {
+            key.ToTable("peer_keys");
+            key.HasKey(k => k.Node);
+            key.Property(k => k.Node).HasMaxLength(40);
+            key.Property(k => k.KeyId).HasMaxLength(64);
+        });
     }
 }
 
@@ -33,6 +71,7 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.Property(e => e.Details).HasColumnType("text");
         builder.Property(e => e.PreviousHash).HasMaxLength(64);
         builder.Property(e => e.Hash).HasMaxLength(64);
+        builder.Property(e => e.HashAlgorithm).HasMaxLength(16).HasDefaultValue(ChainHash.Sha256);
         builder.HasIndex(e => e.Subject);
         builder.HasIndex(e => e.OccurredAt);
         builder.HasIndex(e => e.Action);

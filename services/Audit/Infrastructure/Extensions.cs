@@ -16,7 +16,20 @@ internal static class Extensions
             bus.AddConsumer<RecordPublishedAuditConsumer>();
             bus.AddConsumer<RecordUpdatedAuditConsumer>();
             bus.AddConsumer<RecordWithdrawnAuditConsumer>();
+            bus.AddConsumer<ApiCallAuditConsumer>(typeof(ApiCallAuditConsumerDefinition));
+            bus.AddConsumer<AuditCheckpointConsumer>();
+            bus.AddConsumer<WitnessCopiesRequestedConsumer>();
+            bus.AddConsumer<WitnessCopiesProvidedConsumer>();
         });
+        builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddSingleton<NodeSigner>();
+        builder.Services.AddOptions<CheckpointOptions>().Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<WitnessCollector>();
+        builder.Services.AddScoped<WitnessCheck>();
+        builder.Services.AddSingleton<CheckpointWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointWriter>());
     }
 }

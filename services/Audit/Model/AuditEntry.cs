@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using System.Buffers;
 using System.Text.Json;
 
 namespace Platform.Audit.Model;
@@ -24,15 +23,44 @@ public sealed class AuditEntry
     public required string PreviousHash { get; set; }
     public required string Hash { get; set; }
 
-    /// <summary>The hash of this entry's canonical form (a JSON array of its fields in fixed order), hex SHA-256.</summary>
+    /// <summary>The algorithm of <see cref="Hash"/> (<c>sha256</c> or <c>sm3</c>); part of the hashed form, so it cannot be swapped.</summary>
+    public string HashAlgorithm { get; set; } = ChainHash.Sha256;
+
+    /// <summary>The hash of this entry's canonical form, lower-case hex.</summary>
     public string ComputeHash()
     {
-        var canonical = JsonSerializer.Serialize(new object?[]
-        {
-            Sequence, OccurredAt.UtcDateTime.ToString("O"), RecordedAt.UtcDateTime.ToString("O"), Department, Actor, Action,
-            Subject, Outcome, TraceId, MessageId, Details, PreviousHash,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        var buffer = new ArrayBufferWriter<byte>(512);
+        WriteCanonical(buffer);
+        return ChainHash.Hex(HashAlgorithm, buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The exact bytes that are hashed: a compact JSON array of the fields in this fixed order (System.Text.Json's default
+    /// escaping, times as round-trip UTC strings). An export line is exactly these bytes, so auditors hash lines as they are.
+    /// </summary>
+    public void WriteCanonical(IBufferWriter<byte> output)
+    {
+        using var json = new Utf8JsonWriter(output);
+        json.WriteStartArray();
+        json.WriteNumberValue(Sequence);
+        json.WriteStringValue(OccurredAt.UtcDateTime.ToString("O"));
+        json.WriteStringValue(RecordedAt.UtcDateTime.ToString("O"));
+        json.WriteStringValue(Department);
+        json.WriteStringValue(Actor);
+        json.WriteStringValue(Action);
+        WriteNullable(json, Subject);
+        json.WriteStringValue(Outcome);
+        WriteNullable(json, TraceId);
+        if (MessageId is { } messageId) json.WriteStringValue(messageId); else json.WriteNullValue();
+        json.WriteStringValue(Details);
+        json.WriteStringValue(PreviousHash);
+        json.WriteStringValue(HashAlgorithm);
+        json.WriteEndArray();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string? value)
+    {
+        if (value is null) json.WriteNullValue(); else json.WriteStringValue(value);
     }
 }
 
@@ -45,4 +73,5 @@ public sealed record AuditEvent(
     string? Subject,
     string Outcome,
     object Details,
-    Guid? MessageId = null);
+    Guid? MessageId = null,
+    string? TraceId = null);

@@ -23,6 +23,7 @@ public static class DatabaseExtensions
             .UseNpgsql(connectionString)
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
+        builder.Services.AddScoped<PlatformDbContext>(services => services.GetRequiredService<TContext>());
 
         builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection(OutboxOptions.Section));
         builder.Services.AddDatabaseMigration<TContext>();

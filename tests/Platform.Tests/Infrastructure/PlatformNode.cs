@@ -57,6 +57,10 @@ public sealed class PlatformNode : IAsyncDisposable
     /// <summary>Operating-system process ids of the node's running processes, by name.</summary>
     public IReadOnlyDictionary<string, int> ProcessIds => _running.ToDictionary(p => p.Key, p => p.Value.Id);
 
+    /// <summary>One client per role (only that role), for authorization tests.</summary>
+    public IReadOnlyDictionary<string, (string Id, string Secret)> RoleClients { get; } = Roles.All.ToDictionary(
+        role => role, role => ($"{role}-{RandomNumberGenerator.GetHexString(6, true)}", RandomNumberGenerator.GetHexString(32, true)));
+
     public Uri ServiceUrl(string process) => new($"http://127.0.0.1:{_ports[process]}/");
 
     public string DatabaseName(string process) => $"{_databasePrefix}_{Id.Replace('-', '_')}_{process}";
@@ -174,6 +178,8 @@ public sealed class PlatformNode : IAsyncDisposable
             ["Notification__Smtp__Port"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Smtp__Security"] = "None",
             ["Notification__Smtp__From"] = $"notification@{Id}.test",
+            ["Audit__Checkpoints__Interval"] = "00:00:02",
+            ["Audit__Checkpoints__WitnessWait"] = "00:00:05",
         };
         if (process == "gateway")
         {
@@ -181,6 +187,7 @@ public sealed class PlatformNode : IAsyncDisposable
             environment["Auth__SigningKeyPath"] = Path.Combine(_logDirectory, $"{Id}-signing-key.pem");
             AddClient(environment, 0, Client, Roles.All);
             AddClient(environment, 1, AuditorClient, [Roles.Auditor]);
+            foreach (var (role, index) in Roles.All.Select((role, index) => (role, index))) AddClient(environment, 2 + index, RoleClients[role], [role]);
             foreach (var (cluster, target) in new[] { ("catalogue", "catalogue"), ("sharing", "sharing"), ("audit", "audit"), ("notify", "notification") })
             {
                 environment[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = ServiceUrl(target).ToString();

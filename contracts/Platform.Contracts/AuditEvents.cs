@@ -1,0 +1,45 @@
+namespace Platform.Contracts;
+
+/// <summary>
+/// A state-changing API call (any method but GET/HEAD/OPTIONS) or a denied call (401/403) on one of a node's services.
+/// Never carries bodies, query strings or headers: they can hold secrets or personal data.
+/// </summary>
+public sealed record ApiCallRecorded(
+    string Node,
+    string Service,
+    string? Department,
+    string? ClientId,
+    IReadOnlyList<string> Roles,
+    string Method,
+    string Path,
+    string? Route,
+    int Status,
+    string? TraceId,
+    double DurationMs,
+    DateTimeOffset OccurredAt);
+
+/// <summary>
+/// A node's signed statement "my audit chain had head <see cref="Head"/> at entry <see cref="Sequence"/>", published so that
+/// other nodes keep witness copies. The public key travels with it (pinned by peers on first use) until the node directory
+/// carries node keys. <see cref="Signature"/> is ECDSA P-256/SHA-256 (DER, base64) over <see cref="SignedText"/>.
+/// </summary>
+public sealed record AuditCheckpoint(
+    string Node,
+    long Sequence,
+    string Head,
+    DateTimeOffset CreatedAt,
+    string KeyId,
+    string PublicKeyPem,
+    string Signature)
+{
+    public static string SignedText(string node, long sequence, string head, DateTimeOffset createdAt) =>
+        $"audit-checkpoint/1|{node}|{sequence}|{head}|{createdAt.UtcDateTime:O}";
+}
+
+/// <summary>A node asks its peers for the witness copies they hold of its checkpoints (answered by <see cref="WitnessCopiesProvided"/>).</summary>
+public sealed record WitnessCopiesRequested(Guid RequestId, string Node);
+
+/// <summary>A witness's answer: the checkpoints of <see cref="Node"/> it holds, each still carrying the node's own signature.</summary>
+public sealed record WitnessCopiesProvided(Guid RequestId, string Witness, string Node, IReadOnlyList<WitnessCopy> Checkpoints);
+
+public sealed record WitnessCopy(long Sequence, string Head, DateTimeOffset CreatedAt, string KeyId, string Signature);

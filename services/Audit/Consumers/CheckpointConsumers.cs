@@ -1,0 +1,86 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Audit.Infrastructure;
+using Platform.Audit.Model;
+using Platform.Contracts;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Audit.Consumers;
+
+/// <summary>
+/// Keeps peers' checkpoints as witness copies. The peer's key is pinned on first use per department; a checkpoint signed
+/// by another key, or with a bad signature, is not stored (and is logged). Pinning moves to the node directory once nodes
+/// announce their keys there.
+/// </summary>
+public sealed partial class AuditCheckpointConsumer(AuditDbContext db, IOptions<NodeOptions> node, TimeProvider clock,
+    ILogger<AuditCheckpointConsumer> logger) : IdempotentConsumer<AuditDbContext, AuditCheckpoint>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<AuditCheckpoint> context, CancellationToken cancellationToken)
+    {
+        var checkpoint = context.Message;
+        if (checkpoint.Node == node.Value.Id) return;
+
+        var pinned = await Db.PeerKeys.FirstOrDefaultAsync(k => k.Node == checkpoint.Node, cancellationToken);
+        if (pinned is null)
+        {
+            pinned = new PeerKey
+            {
+                Node = checkpoint.Node,
+                KeyId = NodeSigner.KeyIdOf(checkpoint.PublicKeyPem),
+                PublicKeyPem = checkpoint.PublicKeyPem,
+                FirstSeenAt = clock.GetUtcNow(),
+            };
+            Db.PeerKeys.Add(pinned);
+        }
+        var signed = NodeSigner.Utf8(AuditCheckpoint.SignedText(checkpoint.Node, checkpoint.Sequence, checkpoint.Head, checkpoint.CreatedAt));
+        if (pinned.KeyId != checkpoint.KeyId || !NodeSigner.Verify(pinned.PublicKeyPem, signed, Convert.FromBase64String(checkpoint.Signature)))
+        {
+            LogRejected(logger, checkpoint.Node, checkpoint.Sequence, checkpoint.KeyId, pinned.KeyId);
+            return;
+        }
+        if (await Db.Witnessed.AnyAsync(w => w.Node == checkpoint.Node && w.Sequence == checkpoint.Sequence, cancellationToken))
+        {
+            return;
+        }
+        Db.Witnessed.Add(new WitnessedCheckpoint
+        {
+            Node = checkpoint.Node,
+            Sequence = checkpoint.Sequence,
+            Head = checkpoint.Head,
+            CreatedAt = checkpoint.CreatedAt,
+            KeyId = checkpoint.KeyId,
+            Signature = checkpoint.Signature,
+            ReceivedAt = clock.GetUtcNow(),
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Checkpoint {Sequence} of {Node} not kept: signed by key {KeyId}, pinned key is {PinnedKeyId}, or the signature does not verify")]
+    private static partial void LogRejected(ILogger logger, string node, long sequence, string keyId, string pinnedKeyId);
+}
+
+/// <summary>Answers a peer that asks what this node witnessed of its chain.</summary>
+public sealed class WitnessCopiesRequestedConsumer(AuditDbContext db, IOptions<NodeOptions> node) : IConsumer<WitnessCopiesRequested>
+{
+    public async Task Consume(ConsumeContext<WitnessCopiesRequested> context)
+    {
+        if (context.Message.Node == node.Value.Id) return;
+        var copies = await db.Witnessed.AsNoTracking().Where(w => w.Node == context.Message.Node)
+            .OrderByDescending(w => w.Sequence).Take(1000)
+            .Select(w => new WitnessCopy(w.Sequence, w.Head, w.CreatedAt, w.KeyId, w.Signature))
+            .ToListAsync(context.CancellationToken);
+        await context.Publish(new WitnessCopiesProvided(context.Message.RequestId, node.Value.Id, context.Message.Node, copies), context.CancellationToken);
+    }
+}
+
+/// <summary>Hands peers' answers to the verification waiting for them (answers about other nodes are ignored).</summary>
+public sealed class WitnessCopiesProvidedConsumer(WitnessCollector collector, IOptions<NodeOptions> node) : IConsumer<WitnessCopiesProvided>
+{
+    public Task Consume(ConsumeContext<WitnessCopiesProvided> context)
+    {
+        if (context.Message.Node == node.Value.Id) collector.Deliver(context.Message);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Audit.Infrastructure;
+using Platform.Audit.Model;
+using Platform.Tests.Infrastructure;
+
+namespace Platform.Tests.Audit;
+
+/// <summary>A fresh, migrated audit database on the test PostgreSQL, with helpers to append, verify and tamper.</summary>
+public sealed class AuditDatabase(TestInfrastructure infrastructure) : IAsyncLifetime
+{
+    private readonly string _name = $"audit_chain_{Guid.NewGuid():N}";
+
+    public string ConnectionString => infrastructure.Database(_name);
+
+    public async ValueTask InitializeAsync()
+    {
+        await using (var server = new NpgsqlConnection(infrastructure.PostgresServer))
+        {
+            await server.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_name}", server);
+            await create.ExecuteNonQueryAsync();
+        }
+        await using var db = Context();
+        await db.Database.MigrateAsync();
+    }
+
+    public AuditDbContext Context() => new(new DbContextOptionsBuilder<AuditDbContext>()
+        .UseNpgsql(ConnectionString).UseSnakeCaseNamingConvention().Options);
+
+    /// <summary>Appends <paramref name="count"/> entries, <paramref name="perTransaction"/> per transaction.</summary>
+    public async Task AppendAsync(int count, int perTransaction = 1, string algorithm = ChainHash.Sha256, string writer = "writer")
+    {
+        await using var db = Context();
+        var log = new AuditLog(db, TimeProvider.System, Options.Create(new AuditOptions { HashAlgorithm = algorithm }));
+        for (var done = 0; done < count; done += perTransaction)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var batch = Enumerable.Range(done, Math.Min(perTransaction, count - done))
+                .Select(i => new AuditEvent(DateTimeOffset.UtcNow, "dept-a", writer, "test.appended", $"{writer}-{i}", "ok",
+                    new { index = i, note = "档案 <测试> & \"quotes\"" }))
+                .ToList();
+            await log.AppendManyAsync(batch, default);
+            await transaction.CommitAsync();
+        }
+    }
+
+    public async Task<ChainVerification> VerifyAsync(long? from = null, long? to = null)
+    {
+        await using var db = Context();
+        return await new AuditLog(db, TimeProvider.System, Options.Create(new AuditOptions())).VerifyAsync(from, to, default);
+    }
+
+    /// <summary>Runs SQL as the superuser with triggers off (session_replication_role = replica): what only a DBA could do.</summary>
+    public async Task TamperAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SET session_replication_role = replica; {sql}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var server = new NpgsqlConnection(infrastructure.PostgresServer);
+        await server.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", server);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
