@@ -17,6 +17,7 @@ internal static class Extensions
             bus.AddConsumer<PeerRecordPublishedConsumer>();
             bus.AddConsumer<PeerRecordUpdatedConsumer>();
             bus.AddConsumer<PeerRecordWithdrawnConsumer>();
+            bus.AddConsumer<GetRecordContentConsumer, GetRecordContentConsumerDefinition>();
         });
         builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));
         builder.Services.AddSingleton<RecordValidator>();
