@@ -16,5 +16,6 @@ app.MapRulesApi();
 app.MapRequestsApi();
 app.MapGrantsApi();
 app.MapPeerContentApi();
+app.MapNodesApi();
 
 app.Run();

@@ -152,6 +152,22 @@ public static partial class GrantsApi
     private static partial void LogOwnerUnreachable(ILogger logger, string owner, string reason);
 }
 
+public sealed record NodeView(string Department, string Name, string GatewayUrl, string KeyId, DateTimeOffset AnnouncedAt);
+
+/// <summary>The node directory as this node knows it (from NodeAnnounced on the exchange).</summary>
+public static class NodesApi
+{
+    public static IEndpointRouteBuilder MapNodesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/sharing/nodes", List).WithTags("Node directory").WithSummary("Every node this node has heard announce itself: id, name, gateway URL and node key id.");
+        return app;
+    }
+
+    internal static async Task<Ok<NodeView[]>> List(SharingDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await db.Nodes.AsNoTracking().OrderBy(n => n.Department)
+            .Select(n => new NodeView(n.Department, n.Name, n.GatewayUrl, n.KeyId, n.AnnouncedAt)).ToArrayAsync(cancellationToken));
+}
+
 /// <summary>
 /// The owner's node-to-node endpoint, reached through the gateway's <c>/peer/sharing/**</c> route without a node
 /// token: the caller is authenticated by the signed grant plus a proof signed with its node key instead.

@@ -156,9 +156,9 @@ public static partial class RulesApi
             {
                 errors[$"masks.{maskField}"] = [$"'{maskField}' is not a record field."];
             }
-            else if (!RecordFields.MaskKinds.Contains(kind))
+            else if (kind.Split(',', StringSplitOptions.TrimEntries).Any(k => !RecordFields.MaskKinds.Contains(k)))
             {
-                errors[$"masks.{maskField}"] = [$"'{kind}' is not a mask; masks are {string.Join(", ", RecordFields.MaskKinds)}."];
+                errors[$"masks.{maskField}"] = [$"'{kind}' is not a mask (or comma-separated masks); masks are {string.Join(", ", RecordFields.MaskKinds)}."];
             }
         }
         if (input.AllowedDepartments?.Any(d => !DepartmentId().IsMatch(d.Trim())) == true)

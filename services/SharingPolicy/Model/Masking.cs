@@ -10,7 +10,11 @@ namespace Platform.SharingPolicy.Model;
 /// </summary>
 public static partial class Masking
 {
-    public static string Apply(string kind, string value) => kind switch
+    /// <summary>Applies each of the comma-separated mask kinds in <paramref name="kinds"/> in turn (e.g. <c>id-card,phone</c>).</summary>
+    public static string Apply(string kinds, string value) =>
+        kinds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Aggregate(value, (text, kind) => ApplyOne(kind, text));
+
+    private static string ApplyOne(string kind, string value) => kind switch
     {
         "id-card" => IdCard().Replace(value, m => m.Value[..6] + new string('*', m.Value.Length - 10) + m.Value[^4..]),
         "phone" => Phone().Replace(value, m => m.Value[..3] + "****" + m.Value[^4..]),

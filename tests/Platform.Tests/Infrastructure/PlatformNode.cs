@@ -111,6 +111,11 @@ public sealed class PlatformNode : IAsyncDisposable
             ["Notification__AllowPrivateTargets"] = "true",
             ["Notification__FirstRetryDelay"] = "00:00:00.500",
         };
+        if (process == "sharing")
+        {
+            environment["Sharing__NodeKeyPath"] = Path.Combine(_logDirectory, $"{Id}-node-key.pem");
+            environment["Sharing__DeadlineSweepInterval"] = "00:00:01";
+        }
         if (process == "gateway")
         {
             environment["Auth__Issuer"] = Gateway.ToString();
