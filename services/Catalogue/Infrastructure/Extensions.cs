@@ -1,3 +1,4 @@
+using MassTransit;
 using Platform.Catalogue.Consumers;
 using Platform.Catalogue.Model;
 using Platform.ServiceDefaults;

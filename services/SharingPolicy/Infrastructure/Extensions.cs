@@ -26,8 +26,8 @@ internal static class Extensions
             bus.AddConsumer<AccessDecidedConsumer, RoutedConsumerDefinition<AccessDecidedConsumer, AccessDecided>>();
             bus.AddConsumer<GrantIssuedConsumer, RoutedConsumerDefinition<GrantIssuedConsumer, GrantIssued>>();
             bus.AddConsumer<GrantRevokedConsumer, RoutedConsumerDefinition<GrantRevokedConsumer, GrantRevoked>>();
-            // The node's own catalogue, by queue address: content never goes through a broadcast exchange.
-            bus.AddRequestClient<GetRecordContent>(new Uri($"queue:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
+            // The node's own catalogue, by its endpoint exchange (the queue is a quorum queue the catalogue declares): never broadcast.
+            bus.AddRequestClient<GetRecordContent>(new Uri($"exchange:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
         }, RoutedMessages.Configure);
 
         builder.Services.AddOptions<SharingOptions>().Bind(builder.Configuration.GetSection(SharingOptions.Section));

@@ -45,7 +45,7 @@ internal sealed partial class ReviewDeadlineSweeper(IServiceScopeFactory scopes,
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var due = await db.Requests
-            .FromSql($"SELECT * FROM access_requests WHERE status = 'pending-review' AND NOT overdue AND review_deadline < {now} ORDER BY review_deadline LIMIT 100 FOR UPDATE SKIP LOCKED")
+            .FromSql($"SELECT *, xmin FROM access_requests WHERE status = 'pending-review' AND NOT overdue AND review_deadline < {now} ORDER BY review_deadline LIMIT 100 FOR UPDATE SKIP LOCKED")
             .ToListAsync(cancellationToken);
         foreach (var request in due)
         {

@@ -7,7 +7,7 @@ using Shouldly;
 namespace Platform.Tests.EndToEnd;
 
 /// <summary>Steps of the access-request flow between dept-a (owner) and dept-b (requester), as the two departments' systems do them.</summary>
-internal sealed class SharingFlow(TwoNodePlatform platform) : IAsyncDisposable
+internal sealed class SharingFlow : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -19,7 +19,7 @@ internal sealed class SharingFlow(TwoNodePlatform platform) : IAsyncDisposable
 
     public static async Task<SharingFlow> StartAsync(TwoNodePlatform platform)
     {
-        var flow = new SharingFlow(platform)
+        var flow = new SharingFlow
         {
             Owner = await platform.DeptA.HttpAsync(),
             Requester = await platform.DeptB.HttpAsync(),
