@@ -29,8 +29,12 @@ public static class BusExtensions
                 {
                     rabbit.SetQuorumQueue();
                 }
-                // Transient faults (a database blip) are retried in place; what still fails goes to the _error queue.
-                endpoint.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+                // An unreachable database is waited out in place (about 3 minutes, enough for a restart); any other
+                // fault gets three quick retries. What still fails goes to the endpoint's _error queue with the reason.
+                endpoint.UseMessageRetry(retry => retry
+                    .Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500))
+                    .Handle<Exception>(DependencyUnavailableHandler.IsUnavailable));
+                endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 1000));
             });
 
             bus.UsingRabbitMq((context, rabbit) =>

@@ -31,7 +31,7 @@ public sealed partial class DatabaseMigrator<TContext>(
                 return;
             }
             // Only "not reachable yet" is waited for; a broken migration fails start-up loudly.
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (DependencyUnavailableHandler.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
             {
                 LogWaiting(logger, typeof(TContext).Name, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)), cancellationToken);

@@ -56,7 +56,7 @@ public sealed partial class OutboxDispatcher<TContext>(
             {
                 failures++;
                 LogDispatchFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, failures))), clock, stoppingToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * Math.Pow(2, failures))), clock, stoppingToken);
                 continue;
             }
             catch (OperationCanceledException)
@@ -82,23 +82,32 @@ public sealed partial class OutboxDispatcher<TContext>(
             .FromSqlRaw($"SELECT * FROM {OutboxMessageConfiguration.Table} WHERE dispatched_at IS NULL ORDER BY sequence LIMIT {{0}} FOR UPDATE SKIP LOCKED", options.Value.BatchSize)
             .ToListAsync(cancellationToken);
 
-        var published = 0;
-        foreach (var message in batch)
+        // Publishes are started in sequence order and their confirms awaited together: the broker sees them in
+        // order, and a batch costs about one confirm round trip instead of one per message.
+        var publishing = batch.Select(message => PublishAsync(message, cancellationToken)).ToList();
+        try
         {
-            try
+            await Task.WhenAll(publishing);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Each failure is recorded on its row below; the rows are retried (same message id) next round.
+        }
+
+        var published = 0;
+        var now = clock.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (publishing[i].IsCompletedSuccessfully)
             {
-                await PublishAsync(message, cancellationToken);
-                message.DispatchedAt = clock.GetUtcNow();
+                batch[i].DispatchedAt = now;
                 published++;
+                continue;
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Keep order: stop at the first failure and retry from this row next time.
-                message.Attempts++;
-                message.LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
-                LogPublishFailed(logger, message.MessageId, message.MessageType, ex.Message);
-                break;
-            }
+            var reason = publishing[i].Exception?.GetBaseException().Message ?? "cancelled";
+            batch[i].Attempts++;
+            batch[i].LastError = reason.Length > 2000 ? reason[..2000] : reason;
+            LogPublishFailed(logger, batch[i].MessageId, batch[i].MessageType, reason);
         }
 
         await db.SaveChangesAsync(cancellationToken);

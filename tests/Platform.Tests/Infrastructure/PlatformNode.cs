@@ -27,11 +27,11 @@ public sealed class PlatformNode : IAsyncDisposable
     private readonly Dictionary<string, Process> _running = [];
     private readonly Dictionary<string, int> _ports = [];
     private readonly string _logDirectory;
-    private readonly TestInfrastructure _infrastructure;
+    private readonly IDatabaseServer _infrastructure;
     private readonly string _databasePrefix;
     private readonly Uri _rabbitMq;
 
-    private PlatformNode(TestInfrastructure infrastructure, string id, string databasePrefix, Uri rabbitMq, string logDirectory)
+    private PlatformNode(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq, string logDirectory)
     {
         _infrastructure = infrastructure;
         Id = id;
@@ -51,13 +51,16 @@ public sealed class PlatformNode : IAsyncDisposable
     /// <summary>A client that may only read the audit log.</summary>
     public (string Id, string Secret) AuditorClient { get; } = ($"auditor-{RandomNumberGenerator.GetHexString(6, true)}", RandomNumberGenerator.GetHexString(32, true));
 
+    /// <summary>Operating-system process ids of the node's running processes, by name.</summary>
+    public IReadOnlyDictionary<string, int> ProcessIds => _running.ToDictionary(p => p.Key, p => p.Value.Id);
+
     public Uri ServiceUrl(string process) => new($"http://127.0.0.1:{_ports[process]}/");
 
     public string DatabaseName(string process) => $"{_databasePrefix}_{Id.Replace('-', '_')}_{process}";
 
     public string DatabaseConnectionString(string process) => _infrastructure.Database(DatabaseName(process));
 
-    public static async Task<PlatformNode> StartAsync(TestInfrastructure infrastructure, string id, string databasePrefix, Uri rabbitMq)
+    public static async Task<PlatformNode> StartAsync(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq)
     {
         var logs = Path.Combine(AppContext.BaseDirectory, "node-logs", databasePrefix);
         Directory.CreateDirectory(logs);
@@ -226,6 +229,13 @@ public sealed class PlatformNode : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>A PostgreSQL server on which each node process gets its own database.</summary>
+public interface IDatabaseServer
+{
+    /// <summary>Connection string for database <paramref name="name"/> (created by the process that uses it).</summary>
+    string Database(string name);
 }
 
 /// <summary>Where the solution lives and which build of it the tests run.</summary>

@@ -13,7 +13,7 @@ namespace Platform.Tests.Infrastructure;
 /// The real PostgreSQL and RabbitMQ the tests run against: from Testcontainers where a Docker engine is reachable,
 /// otherwise from the servers `deploy/local/platform test` started and exported. Never skipped, never faked.
 /// </summary>
-public sealed class TestInfrastructure : IAsyncLifetime
+public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
 {
     private PostgreSqlContainer? _postgres;
     private RabbitMqContainer? _rabbit;

@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using Npgsql;
+using Platform.Tests.Infrastructure;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// What every scenario gets: the run's PostgreSQL and RabbitMQ (started by <c>deploy/local/platform bench</c>),
+/// two running nodes, whether this is a quick run, and where its figures go.
+/// </summary>
+public sealed class BenchmarkRun(string postgresServer, Uri rabbitMq, bool quick) : IDatabaseServer, IAsyncDisposable
+{
+    public string RunId { get; } = $"b{RandomNumberGenerator.GetHexString(6, true)}";
+    public bool Quick { get; } = quick;
+    public string PostgresServer { get; } = postgresServer;
+    public Uri RabbitMq { get; } = rabbitMq;
+    public List<Figure> Figures { get; } = [];
+    public PlatformNode DeptA { get; private set; } = null!;
+    public PlatformNode DeptB { get; private set; } = null!;
+
+    /// <summary>Scales a count down in quick mode.</summary>
+    public int Size(int full, int quickSize) => Quick ? quickSize : full;
+
+    public TimeSpan Duration(int fullSeconds, int quickSeconds) => TimeSpan.FromSeconds(Quick ? quickSeconds : fullSeconds);
+
+    public string Database(string name) => new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
+
+    public async Task StartNodesAsync()
+    {
+        var starting = new[]
+        {
+            PlatformNode.StartAsync(this, "dept-a", RunId, RabbitMq),
+            PlatformNode.StartAsync(this, "dept-b", RunId, RabbitMq),
+        };
+        var nodes = await Task.WhenAll(starting);
+        (DeptA, DeptB) = (nodes[0], nodes[1]);
+    }
+
+    public void Add(Figure figure)
+    {
+        Figures.Add(figure);
+        Console.WriteLine($"  {figure.Scenario} | {figure.Metric}: {Figure.Format(figure.Value)} {figure.Unit}" +
+            (figure.BaselineValue is { } b ? $" (baseline {figure.Baseline}: {Figure.Format(b)}, ratio {figure.Ratio:P0})" : ""));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (DeptA is not null) await DeptA.DisposeAsync();
+        if (DeptB is not null) await DeptB.DisposeAsync();
+    }
+}
+
+/// <summary>One benchmark scenario; adds its figures to the run.</summary>
+public interface IScenario
+{
+    string Name { get; }
+
+    Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken);
+}

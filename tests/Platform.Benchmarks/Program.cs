@@ -1,0 +1,47 @@
+using Platform.Tests.Infrastructure;
+using Platform.Benchmarks;
+using Platform.Benchmarks.Scenarios;
+
+// deploy/local/platform bench [--quick] [--only <text>]: starts two nodes on the run's servers, runs every scenario,
+// prints one table and writes it as Markdown and JSON under .local/bench/.
+var quick = args.Contains("--quick");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+var postgres = Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES")
+    ?? throw new InvalidOperationException("PLATFORM_TEST_POSTGRES is not set: run through `deploy/local/platform bench`.");
+var rabbit = new Uri(Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ")
+    ?? throw new InvalidOperationException("PLATFORM_TEST_RABBITMQ is not set: run through `deploy/local/platform bench`."));
+
+IScenario[] scenarios =
+[
+    new MemoryScenario("idle"),
+    new GatewayOverheadScenario(),
+    new SinglePushIngestionScenario(),
+    new EventThroughputScenario(),
+    new MemoryScenario("after load"),
+];
+
+await using var run = new BenchmarkRun(postgres, rabbit, quick);
+Console.WriteLine($"Benchmark {run.RunId} ({(quick ? "quick" : "full")}) on {Environment.ProcessorCount} cores; starting two nodes…");
+await run.StartNodesAsync();
+await Task.Delay(TimeSpan.FromSeconds(5)); // let start-up work settle before the idle reading
+
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 60));
+foreach (var scenario in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+{
+    Console.WriteLine($"== {scenario.Name}");
+    try
+    {
+        await scenario.RunAsync(run, cancel.Token);
+    }
+    catch (Exception ex)
+    {
+        Console.Error.WriteLine($"   {scenario.Name} failed: {ex.Message}");
+        run.Add(new Figure(scenario.Name, "FAILED: " + ex.Message, double.NaN, ""));
+    }
+}
+
+var output = ResultWriter.Write(run, Path.Combine(Repository.Root, ".local", "bench"));
+Console.WriteLine();
+Console.WriteLine(File.ReadAllText(output.Markdown));
+Console.WriteLine($"Written to {output.Markdown} and {output.Json}");
+return run.Figures.Any(f => double.IsNaN(f.Value)) ? 1 : 0;

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Contracts;
+
+namespace Platform.Benchmarks.Scenarios;
+
+/// <summary>
+/// Events through the transactional outbox: N RecordPublished rows committed into dept-a's catalogue outbox at once,
+/// timed until dept-b's catalogue has consumed all N. Baseline: raw RabbitMQ publish with confirms, same message size.
+/// </summary>
+public sealed class EventThroughputScenario : IScenario
+{
+    public string Name => "events (outbox → peer)";
+
+    public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    {
+        var count = run.Size(20_000, 3_000);
+        var bodies = Enumerable.Range(0, count).Select(i =>
+        {
+            var row = RecordRow.Generate(run.RunId + "-ev", i);
+            var message = new RecordPublished(Guid.CreateVersion7(), "dept-a", 1,
+                new RecordMetadata(row.ExternalId, row.FondsCode, row.ArchivalCode, row.Title, row.Creator, new DateOnly(2023, 5, 8), null,
+                    "permanent", "public", row.Category, row.Keywords, null, "unconditional"),
+                DateTimeOffset.UtcNow);
+            return JsonSerializer.Serialize(message, JsonSerializerOptions.Web);
+        }).ToArray();
+        var size = bodies[0].Length + 600; // MassTransit's envelope adds about this much around the message
+        var raw = await Baselines.RabbitPublishAsync(run, count, size, cancellationToken);
+
+                var watch = Stopwatch.StartNew();
+        await using (var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue")))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "COPY outbox_messages (message_id, message_type, body, created_at, attempts) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            foreach (var body in bodies)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+                await copy.WriteAsync(typeof(RecordPublished).FullName!, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(body, NpgsqlDbType.Jsonb, cancellationToken);
+                await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteAsync(0, NpgsqlDbType.Integer, cancellationToken);
+            }
+            await copy.CompleteAsync(cancellationToken);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        long consumed;
+        while ((consumed = await FederatedCountAsync(run, cancellationToken)) < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+        var rate = consumed / watch.Elapsed.TotalSeconds;
+        run.Add(new Figure(Name, $"events/s published and consumed at the peer ({consumed:N0} of {count:N0})", rate, "ev/s",
+            $"raw RabbitMQ publish+confirm ({size} B)", raw, "≥ 30% of raw"));
+    }
+
+    private static async Task<long> FederatedCountAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(run.DeptB.DatabaseConnectionString("catalogue"));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM federated_records WHERE metadata->>'externalId' LIKE @prefix", connection);
+        command.Parameters.AddWithValue("prefix", $"{run.RunId}-ev-%");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
