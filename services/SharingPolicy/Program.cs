@@ -12,5 +12,10 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapSharedRecordsApi();
+app.MapRulesApi();
+app.MapRequestsApi();
+app.MapGrantsApi();
+app.MapPeerContentApi();
+app.MapNodesApi();
 
 app.Run();

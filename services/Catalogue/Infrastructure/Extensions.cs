@@ -1,3 +1,4 @@
+using MassTransit;
 using Platform.Catalogue.Consumers;
 using Platform.Catalogue.Model;
 using Platform.ServiceDefaults;
@@ -17,6 +18,7 @@ internal static class Extensions
             bus.AddConsumer<PeerRecordPublishedConsumer>();
             bus.AddConsumer<PeerRecordUpdatedConsumer>();
             bus.AddConsumer<PeerRecordWithdrawnConsumer>();
+            bus.AddConsumer<GetRecordContentConsumer, GetRecordContentConsumerDefinition>();
         });
         builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));
         builder.Services.AddOptions<IngestionOptions>().Bind(builder.Configuration.GetSection(IngestionOptions.Section));

@@ -9,10 +9,11 @@ public static class BusExtensions
 {
     /// <summary>
     /// MassTransit on RabbitMQ (ConnectionStrings:RabbitMq, an amqp:// URI): node-prefixed quorum queues,
-    /// publisher confirms, explicit retries, and a readiness check. Consumers are registered by <paramref name="configure"/>.
+    /// publisher confirms, explicit retries, and a readiness check. Consumers are registered by <paramref name="configure"/>;
+    /// <paramref name="transport"/> adds RabbitMQ topology (e.g. direct exchanges for messages routed to one department).
     /// </summary>
     public static WebApplicationBuilder AddServiceBus(this WebApplicationBuilder builder, string serviceName, NodeOptions node,
-        Action<IBusRegistrationConfigurator>? configure = null)
+        Action<IBusRegistrationConfigurator>? configure = null, Action<IRabbitMqBusFactoryConfigurator>? transport = null)
     {
         var broker = new Uri(builder.Configuration.RequiredConnectionString("RabbitMq"));
         var formatter = new NodeEndpointNameFormatter(node.Id, serviceName);
@@ -46,6 +47,7 @@ public static class BusExtensions
                     host.PublisherConfirmation = true;
                     host.ConnectionName($"{node.Id}.{serviceName}");
                 });
+                transport?.Invoke(rabbit);
                 rabbit.ConfigureEndpoints(context);
             });
         });

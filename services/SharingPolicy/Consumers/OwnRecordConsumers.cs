@@ -9,13 +9,13 @@ using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Consumers;
 
-/// <summary>Learns this department's announced records and their sharing attribute.</summary>
+/// <summary>Learns this department's announced records and their sharing attribute, and where other departments' records live.</summary>
 public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<NodeOptions> node)
     : IdempotentConsumer<SharingDbContext, RecordPublished>(db)
 {
     protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken) =>
         context.Message.Department != node.Value.Id
-            ? Task.CompletedTask
+            ? SharedRecords.UpsertPeerAsync(Db, context.Message.RecordId, context.Message.Department, context.Message.Version, context.Message.Metadata, cancellationToken)
             : SharedRecords.UpsertAsync(Db, context.Message.RecordId, context.Message.Version, context.Message.Metadata, context.Message.OccurredAt, cancellationToken);
 }
 
@@ -24,7 +24,7 @@ public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeO
 {
     protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken) =>
         context.Message.Department != node.Value.Id
-            ? Task.CompletedTask
+            ? SharedRecords.UpsertPeerAsync(Db, context.Message.RecordId, context.Message.Department, context.Message.Version, context.Message.Metadata, cancellationToken)
             : SharedRecords.UpsertAsync(Db, context.Message.RecordId, context.Message.Version, context.Message.Metadata, context.Message.OccurredAt, cancellationToken);
 }
 
@@ -35,6 +35,12 @@ public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<Nod
     {
         if (context.Message.Department != node.Value.Id)
         {
+            var peer = await Db.PeerRecords.SingleOrDefaultAsync(r => r.RecordId == context.Message.RecordId && r.Department == context.Message.Department, cancellationToken);
+            if (peer is not null && peer.Version < context.Message.Version)
+            {
+                peer.Version = context.Message.Version;
+                peer.Withdrawn = true;
+            }
             return;
         }
         var record = await Db.Records.SingleOrDefaultAsync(r => r.RecordId == context.Message.RecordId, cancellationToken);
@@ -49,6 +55,25 @@ public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<Nod
 
 internal static class SharedRecords
 {
+    /// <summary>Another department's record: remembered so a request for it can be routed to its owner.</summary>
+    public static async Task UpsertPeerAsync(SharingDbContext db, Guid recordId, string department, int version, RecordMetadata metadata,
+        CancellationToken cancellationToken)
+    {
+        var record = await db.PeerRecords.SingleOrDefaultAsync(r => r.RecordId == recordId, cancellationToken);
+        if (record is not null && (record.Version >= version || record.Department != department))
+        {
+            return;
+        }
+        if (record is null)
+        {
+            record = new PeerRecord { RecordId = recordId, Department = department, Title = metadata.Title };
+            db.PeerRecords.Add(record);
+        }
+        record.Title = metadata.Title;
+        record.Version = version;
+        record.Withdrawn = false;
+    }
+
     public static async Task UpsertAsync(SharingDbContext db, Guid recordId, int version, RecordMetadata metadata, DateTimeOffset at,
         CancellationToken cancellationToken)
     {

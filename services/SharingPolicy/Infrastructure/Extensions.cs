@@ -1,7 +1,11 @@
+using MassTransit;
+using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Persistence;
+using Platform.SharingPolicy.Apis;
 using Platform.SharingPolicy.Consumers;
+using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Infrastructure;
 
@@ -15,6 +19,25 @@ internal static class Extensions
             bus.AddConsumer<OwnRecordPublishedConsumer>();
             bus.AddConsumer<OwnRecordUpdatedConsumer>();
             bus.AddConsumer<OwnRecordWithdrawnConsumer>();
-        });
+            bus.AddConsumer<NodeAnnouncedConsumer>();
+            bus.AddConsumer<SubmitAccessRequestConsumer, RoutedConsumerDefinition<SubmitAccessRequestConsumer, SubmitAccessRequest>>();
+            bus.AddConsumer<AccessReviewStartedConsumer, RoutedConsumerDefinition<AccessReviewStartedConsumer, AccessReviewStarted>>();
+            bus.AddConsumer<AccessReviewOverdueConsumer, RoutedConsumerDefinition<AccessReviewOverdueConsumer, AccessReviewOverdue>>();
+            bus.AddConsumer<AccessDecidedConsumer, RoutedConsumerDefinition<AccessDecidedConsumer, AccessDecided>>();
+            bus.AddConsumer<GrantIssuedConsumer, RoutedConsumerDefinition<GrantIssuedConsumer, GrantIssued>>();
+            bus.AddConsumer<GrantRevokedConsumer, RoutedConsumerDefinition<GrantRevokedConsumer, GrantRevoked>>();
+            // The node's own catalogue, by its endpoint exchange (the queue is a quorum queue the catalogue declares): never broadcast.
+            bus.AddRequestClient<GetRecordContent>(new Uri($"exchange:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
+        }, RoutedMessages.Configure);
+
+        builder.Services.AddOptions<SharingOptions>().Bind(builder.Configuration.GetSection(SharingOptions.Section));
+        builder.Services.AddSingleton<NodeKey>();
+        builder.Services.AddSingleton<GrantTokens>();
+        builder.Services.AddSingleton<NodeAnnouncer>();
+        builder.Services.AddScoped<SharingWorkflow>();
+        builder.Services.AddScoped<ContentDelivery>();
+        builder.Services.AddHostedService<NodeAnnouncementService>();
+        builder.Services.AddHostedService<ReviewDeadlineSweeper>();
+        builder.Services.AddHttpClient(GrantsApi.OwnerGatewayClient);
     }
 }

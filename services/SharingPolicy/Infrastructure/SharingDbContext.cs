@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Platform.ServiceDefaults.Persistence;
 using Platform.SharingPolicy.Model;
 
@@ -7,6 +9,18 @@ namespace Platform.SharingPolicy.Infrastructure;
 public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options) : PlatformDbContext(options)
 {
     public DbSet<SharedRecord> Records => Set<SharedRecord>();
+    public DbSet<PeerRecord> PeerRecords => Set<PeerRecord>();
+    public DbSet<PeerNode> Nodes => Set<PeerNode>();
+    public DbSet<SharingRule> Rules => Set<SharingRule>();
+    public DbSet<SharingRuleVersion> RuleVersions => Set<SharingRuleVersion>();
+    public DbSet<AccessRequest> Requests => Set<AccessRequest>();
+    public DbSet<AccessRequestEvent> RequestEvents => Set<AccessRequestEvent>();
+    public DbSet<Grant> Grants => Set<Grant>();
+
+    private static readonly ValueComparer<Dictionary<string, string>> DictionaryComparer = new(
+        (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
+        d => d.Aggregate(0, (hash, pair) => HashCode.Combine(hash, pair.Key.GetHashCode(StringComparison.Ordinal), pair.Value.GetHashCode(StringComparison.Ordinal))),
+        d => new Dictionary<string, string>(d));
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -17,6 +31,65 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
             record.HasKey(r => r.RecordId);
             record.Property(r => r.Sharing).HasMaxLength(20);
             record.HasIndex(r => new { r.FondsCode, r.Category });
+        });
+        modelBuilder.Entity<PeerRecord>(record =>
+        {
+            record.ToTable("peer_records");
+            record.HasKey(r => r.RecordId);
+            record.Property(r => r.Department).HasMaxLength(40);
+        });
+        modelBuilder.Entity<PeerNode>(node =>
+        {
+            node.ToTable("nodes");
+            node.HasKey(n => n.Department);
+            node.Property(n => n.Department).HasMaxLength(40);
+        });
+        modelBuilder.Entity<SharingRule>(rule =>
+        {
+            rule.ToTable("sharing_rules");
+            rule.HasKey(r => r.Name);
+            rule.Property(r => r.Name).HasMaxLength(100);
+            rule.Property(r => r.Sharing).HasMaxLength(20);
+            rule.Property(r => r.Masks).HasColumnType("jsonb").HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
+                s => JsonSerializer.Deserialize<Dictionary<string, string>>(s, JsonSerializerOptions.Web) ?? new Dictionary<string, string>(),
+                DictionaryComparer);
+        });
+        modelBuilder.Entity<SharingRuleVersion>(version =>
+        {
+            version.ToTable("sharing_rule_versions");
+            version.HasKey(v => new { v.Name, v.Version });
+            version.Property(v => v.Snapshot).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<AccessRequest>(request =>
+        {
+            request.ToTable("access_requests");
+            request.HasKey(r => r.Id);
+            request.Property(r => r.Direction).HasMaxLength(10);
+            request.Property(r => r.Status).HasMaxLength(20);
+            request.Property(r => r.Purpose).HasMaxLength(500);
+            request.Property(r => r.Concurrency).IsRowVersion();
+            request.HasMany(r => r.History).WithOne().HasForeignKey(e => e.RequestId);
+            request.HasIndex(r => new { r.Direction, r.Status, r.SubmittedAt });
+            request.HasIndex(r => r.ReviewDeadline).HasFilter("status = 'pending-review' AND NOT overdue").HasDatabaseName("ix_access_requests_open_reviews");
+        });
+        modelBuilder.Entity<AccessRequestEvent>(e =>
+        {
+            e.ToTable("access_request_events");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).UseIdentityAlwaysColumn();
+            e.Property(x => x.Status).HasMaxLength(30);
+        });
+        modelBuilder.Entity<Grant>(grant =>
+        {
+            grant.ToTable("grants");
+            grant.HasKey(g => g.Id);
+            grant.Property(g => g.Direction).HasMaxLength(10);
+            grant.Property(g => g.Masks).HasColumnType("jsonb").HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
+                s => JsonSerializer.Deserialize<Dictionary<string, string>>(s, JsonSerializerOptions.Web) ?? new Dictionary<string, string>(),
+                DictionaryComparer);
+            grant.HasIndex(g => g.RequestId);
         });
     }
 }

@@ -181,6 +181,11 @@ public sealed class PlatformNode : IAsyncDisposable
             ["Audit__Checkpoints__Interval"] = "00:00:02",
             ["Audit__Checkpoints__WitnessWait"] = "00:00:05",
         };
+        if (process == "sharing")
+        {
+            environment["Sharing__NodeKeyPath"] = Path.Combine(_logDirectory, $"{Id}-node-key.pem");
+            environment["Sharing__DeadlineSweepInterval"] = "00:00:01";
+        }
         if (process == "gateway")
         {
             environment["Auth__Issuer"] = Gateway.ToString();

@@ -1,0 +1,116 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Platform.Contracts;
+using Platform.ServiceDefaults.Persistence;
+using Platform.SharingPolicy.Infrastructure;
+using Platform.SharingPolicy.Model;
+
+namespace Platform.SharingPolicy.Consumers;
+
+/// <summary>Owner side: a request routed to this department is recorded and decided by policy (once per request id).</summary>
+public sealed class SubmitAccessRequestConsumer(SharingDbContext db, SharingWorkflow workflow)
+    : IdempotentConsumer<SharingDbContext, SubmitAccessRequest>(db)
+{
+    protected override Task HandleAsync(ConsumeContext<SubmitAccessRequest> context, CancellationToken cancellationToken) =>
+        workflow.ReceiveAsync(context.Message, cancellationToken);
+}
+
+/// <summary>Requester side: the owner put the request up for review.</summary>
+public sealed class AccessReviewStartedConsumer(SharingDbContext db) : IdempotentConsumer<SharingDbContext, AccessReviewStarted>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<AccessReviewStarted> context, CancellationToken cancellationToken)
+    {
+        var request = await OutgoingRequests.FindAsync(Db, context.Message.RequestId, context.Message.OwnerDepartment, cancellationToken);
+        if (request is null) return;
+        request.ReviewDeadline = context.Message.ReviewDeadline;
+        request.MoveTo(AccessRequestStatus.PendingReview, context.Message.OccurredAt, $"review due by {context.Message.ReviewDeadline:u}");
+    }
+}
+
+/// <summary>Requester side: the owner's review is overdue.</summary>
+public sealed class AccessReviewOverdueConsumer(SharingDbContext db) : IdempotentConsumer<SharingDbContext, AccessReviewOverdue>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<AccessReviewOverdue> context, CancellationToken cancellationToken)
+    {
+        var request = await OutgoingRequests.FindAsync(Db, context.Message.RequestId, context.Message.OwnerDepartment, cancellationToken);
+        if (request is null || request.Overdue) return;
+        request.Overdue = true;
+        request.ReviewDeadline ??= context.Message.ReviewDeadline;
+        request.Flag("overdue", context.Message.OccurredAt, $"review deadline {context.Message.ReviewDeadline:u} passed");
+    }
+}
+
+/// <summary>Requester side: the owner approved or rejected.</summary>
+public sealed class AccessDecidedConsumer(SharingDbContext db) : IdempotentConsumer<SharingDbContext, AccessDecided>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<AccessDecided> context, CancellationToken cancellationToken)
+    {
+        var message = context.Message;
+        var request = await OutgoingRequests.FindAsync(Db, message.RequestId, message.OwnerDepartment, cancellationToken);
+        if (request is null) return;
+        request.Automatic = message.Automatic;
+        request.Reason = message.Reason;
+        request.DecidedBy = message.DecidedBy;
+        request.DecidedAt = message.OccurredAt;
+        // A grant can overtake its decision (separate queues); the status is then already approved.
+        if (request.Status != message.Decision)
+        {
+            request.MoveTo(message.Decision, message.OccurredAt, message.Reason);
+        }
+    }
+}
+
+/// <summary>Requester side: keeps the signed grant so content can be fetched with it.</summary>
+public sealed class GrantIssuedConsumer(SharingDbContext db) : IdempotentConsumer<SharingDbContext, GrantIssued>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<GrantIssued> context, CancellationToken cancellationToken)
+    {
+        var message = context.Message;
+        var request = await OutgoingRequests.FindAsync(Db, message.RequestId, message.OwnerDepartment, cancellationToken);
+        if (request is null || await Db.Grants.AnyAsync(g => g.Id == message.GrantId, cancellationToken)) return;
+        Db.Grants.Add(new Grant
+        {
+            Id = message.GrantId,
+            Direction = Grant.Received,
+            RequestId = message.RequestId,
+            OwnerDepartment = message.OwnerDepartment,
+            RequesterDepartment = message.RequesterDepartment,
+            RecordId = message.RecordId,
+            Fields = [.. message.Fields],
+            Masks = new Dictionary<string, string>(message.Masks),
+            IssuedAt = message.OccurredAt,
+            ExpiresAt = message.ExpiresAt,
+            Token = message.Token,
+        });
+        request.GrantId = message.GrantId;
+        if (request.Status != AccessRequestStatus.Approved)
+        {
+            request.MoveTo(AccessRequestStatus.Approved, message.OccurredAt, "grant received");
+        }
+    }
+}
+
+/// <summary>Requester side: the owner revoked the grant.</summary>
+public sealed class GrantRevokedConsumer(SharingDbContext db) : IdempotentConsumer<SharingDbContext, GrantRevoked>(db)
+{
+    protected override async Task HandleAsync(ConsumeContext<GrantRevoked> context, CancellationToken cancellationToken)
+    {
+        var message = context.Message;
+        var grant = await Db.Grants.SingleOrDefaultAsync(g => g.Id == message.GrantId && g.OwnerDepartment == message.OwnerDepartment, cancellationToken);
+        if (grant is not null)
+        {
+            grant.RevokedAt = message.OccurredAt;
+            grant.RevokeReason = message.Reason;
+        }
+        var request = await OutgoingRequests.FindAsync(Db, message.RequestId, message.OwnerDepartment, cancellationToken);
+        request?.MoveTo(AccessRequestStatus.Revoked, message.OccurredAt, message.Reason);
+    }
+}
+
+internal static class OutgoingRequests
+{
+    /// <summary>This department's own request, and only if <paramref name="owner"/> is the department it was sent to.</summary>
+    public static Task<AccessRequest?> FindAsync(SharingDbContext db, Guid id, string owner, CancellationToken cancellationToken) =>
+        db.Requests.Include(r => r.History)
+            .SingleOrDefaultAsync(r => r.Id == id && r.Direction == AccessRequestStatus.Outgoing && r.OwnerDepartment == owner, cancellationToken);
+}

@@ -1,0 +1,31 @@
+namespace Platform.SharingPolicy.Infrastructure;
+
+/// <summary>The <c>Sharing</c> configuration section.</summary>
+public sealed class SharingOptions
+{
+    public const string Section = "Sharing";
+
+    /// <summary>PEM file of the node key (RSA) that signs grants and node proofs; created (mode 600) if missing.</summary>
+    public string NodeKeyPath { get; set; } = "";
+
+    /// <summary>This node's gateway as other nodes reach it; defaults to Auth:Authority.</summary>
+    public string? PublicGatewayUrl { get; set; }
+
+    /// <summary>Review deadline in working days when the rule does not say (default 10).</summary>
+    public int ReviewWorkingDays { get; set; } = 10;
+
+    /// <summary>Public holidays skipped when counting working days.</summary>
+    public List<DateOnly> Holidays { get; set; } = [];
+
+    /// <summary>How often overdue reviews are looked for.</summary>
+    public TimeSpan DeadlineSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Grant validity when the rule does not say.</summary>
+    public TimeSpan DefaultGrantValidity { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a node proof (the requester's signed fetch) is accepted after it was made.</summary>
+    public TimeSpan ProofLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Timeout of a content fetch from the owner's gateway.</summary>
+    public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(20);
+}

@@ -1,0 +1,134 @@
+namespace Platform.SharingPolicy.Model;
+
+/// <summary>
+/// An access request, kept by both departments: <c>outgoing</c> at the requester (mirrors what the owner reports),
+/// <c>incoming</c> at the owner (where it is decided). Its lifecycle is explicit: <see cref="AccessRequestStatus"/>
+/// says which transitions exist; every change adds an <see cref="AccessRequestEvent"/> (the timeline the requester sees)
+/// and commits with the message that announces it (outbox). PostgreSQL's xmin guards concurrent decisions.
+/// </summary>
+public sealed class AccessRequest
+{
+    public Guid Id { get; set; }
+    public required string Direction { get; set; }
+    public required string OwnerDepartment { get; set; }
+    public required string RequesterDepartment { get; set; }
+    public Guid RecordId { get; set; }
+    public string? RecordTitle { get; set; }
+    public required string Purpose { get; set; }
+    public List<string> Fields { get; set; } = [];
+    public required string RequestedBy { get; set; }
+    public required string Status { get; set; }
+    public bool Automatic { get; set; }
+    public string? Rule { get; set; }
+    public int? RuleVersion { get; set; }
+    public DateTimeOffset? ReviewDeadline { get; set; }
+    public bool Overdue { get; set; }
+    public string? Reason { get; set; }
+    public string? DecidedBy { get; set; }
+    public DateTimeOffset? DecidedAt { get; set; }
+    public Guid? GrantId { get; set; }
+    public DateTimeOffset SubmittedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public uint Concurrency { get; set; }
+    public List<AccessRequestEvent> History { get; set; } = [];
+
+    /// <summary>Moves to <paramref name="status"/> if the lifecycle allows it; false (and no change) otherwise.</summary>
+    public bool MoveTo(string status, DateTimeOffset at, string? note = null)
+    {
+        if (!AccessRequestStatus.CanMove(Status, status))
+        {
+            return false;
+        }
+        Status = status;
+        UpdatedAt = at;
+        History.Add(new AccessRequestEvent { RequestId = Id, Status = status, Note = note, At = at });
+        return true;
+    }
+
+    public void Flag(string what, DateTimeOffset at, string? note)
+    {
+        UpdatedAt = at;
+        History.Add(new AccessRequestEvent { RequestId = Id, Status = what, Note = note, At = at });
+    }
+}
+
+/// <summary>One step of a request's timeline.</summary>
+public sealed class AccessRequestEvent
+{
+    public long Id { get; set; }
+    public Guid RequestId { get; set; }
+    public required string Status { get; set; }
+    public string? Note { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>submitted → pending-review | approved | rejected; pending-review → approved | rejected; approved → revoked.</summary>
+public static class AccessRequestStatus
+{
+    public const string Submitted = "submitted";
+    public const string PendingReview = "pending-review";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+    public const string Revoked = "revoked";
+
+    public const string Incoming = "incoming";
+    public const string Outgoing = "outgoing";
+
+    public static readonly IReadOnlyList<string> All = [Submitted, PendingReview, Approved, Rejected, Revoked];
+
+    public static bool CanMove(string from, string to) => (from, to) switch
+    {
+        (Submitted, PendingReview or Approved or Rejected) => true,
+        (PendingReview, Approved or Rejected) => true,
+        (Approved, Revoked) => true,
+        _ => false,
+    };
+}
+
+/// <summary>
+/// A signed grant: issued by this department (<c>issued</c>, owner side) or received from the owner
+/// (<c>received</c>, requester side). <see cref="Token"/> is the JWS the owner verifies on every fetch.
+/// </summary>
+public sealed class Grant
+{
+    public Guid Id { get; set; }
+    public required string Direction { get; set; }
+    public Guid RequestId { get; set; }
+    public required string OwnerDepartment { get; set; }
+    public required string RequesterDepartment { get; set; }
+    public Guid RecordId { get; set; }
+    public List<string> Fields { get; set; } = [];
+    public Dictionary<string, string> Masks { get; set; } = [];
+    public DateTimeOffset IssuedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public string? RevokeReason { get; set; }
+    public required string Token { get; set; }
+    public int Deliveries { get; set; }
+
+    public string StateAt(DateTimeOffset now) => RevokedAt is not null ? "revoked" : now >= ExpiresAt ? "expired" : "active";
+
+    public const string Issued = "issued";
+    public const string Received = "received";
+}
+
+/// <summary>A node of the directory: another department's (or this one's) gateway and public node key.</summary>
+public sealed class PeerNode
+{
+    public required string Department { get; set; }
+    public required string Name { get; set; }
+    public required string GatewayUrl { get; set; }
+    public required string KeyId { get; set; }
+    public required string PublicKeyJwk { get; set; }
+    public DateTimeOffset AnnouncedAt { get; set; }
+}
+
+/// <summary>A record another department published (learnt from its events): where to send a request for it.</summary>
+public sealed class PeerRecord
+{
+    public Guid RecordId { get; set; }
+    public required string Department { get; set; }
+    public required string Title { get; set; }
+    public int Version { get; set; }
+    public bool Withdrawn { get; set; }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+using Platform.ServiceDefaults;
+using Platform.SharingPolicy.Infrastructure;
+
+namespace Platform.SharingPolicy.Model;
+
+/// <summary>Granted content as it leaves the owner: only the granted fields, masked per the grant.</summary>
+public sealed record GrantedContent(
+    Guid GrantId, Guid RecordId, string OwnerDepartment, string RequesterDepartment, int Version,
+    IReadOnlyList<string> Fields, IReadOnlyList<string> MaskedFields, JsonObject Record, DateTimeOffset ExpiresAt, DateTimeOffset DeliveredAt);
+
+/// <summary>The outcome of a fetch at the owner: content, or a refusal with its HTTP status and reason.</summary>
+public sealed record DeliveryOutcome(GrantedContent? Content, int Status, string? Refusal);
+
+/// <summary>
+/// The owner's checks on a content fetch, in order: the grant is this node's signature (not forged), it is known and
+/// neither revoked nor expired, the caller proves with its node key (from the directory) that it is the department
+/// the grant was issued to. Then the record comes from this node's catalogue, fields are cut and masked, and the
+/// delivery (or the refusal) is recorded for audit in the same transaction as the grant's delivery counter.
+/// </summary>
+public sealed class ContentDelivery(SharingDbContext db, GrantTokens tokens, IRequestClient<GetRecordContent> catalogue,
+    IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock)
+{
+    private string Self => node.Value.Id;
+
+    public async Task<DeliveryOutcome> DeliverAsync(Guid grantId, string? grantToken, string? proof, string? remoteAddress, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (string.IsNullOrWhiteSpace(grantToken) || string.IsNullOrWhiteSpace(proof))
+        {
+            return await DenyAsync(grantId, null, $"Both {GrantTokens.GrantHeader} and {GrantTokens.ProofHeader} are required.", remoteAddress, StatusCodes.Status401Unauthorized, cancellationToken);
+        }
+        var claimed = GrantTokens.ClaimedIssuer(proof);
+        var (valid, token) = await tokens.ValidateGrantAsync(grantToken, Self);
+        if (!valid || token is null || token.Id != grantId.ToString())
+        {
+            return await DenyAsync(grantId, claimed, "The grant is not one this department signed (forged or altered).", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+        var grant = await db.Grants.SingleOrDefaultAsync(g => g.Id == grantId && g.Direction == Grant.Issued, cancellationToken);
+        if (grant is null)
+        {
+            return await DenyAsync(grantId, claimed, "This department has no record of the grant.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+        if (grant.RevokedAt is not null)
+        {
+            return await DenyAsync(grantId, claimed, $"The grant was revoked at {grant.RevokedAt:u}: {grant.RevokeReason}", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+        if (now >= grant.ExpiresAt)
+        {
+            return await DenyAsync(grantId, claimed, $"The grant expired at {grant.ExpiresAt:u}.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+        var requester = claimed is null ? null : await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Department == claimed, cancellationToken);
+        if (requester is null)
+        {
+            return await DenyAsync(grantId, claimed, $"The caller's node ({claimed ?? "unnamed"}) is not in the node directory.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+        var proven = await GrantTokens.ValidateProofAsync(proof, requester, Self, options.Value.ProofLifetime);
+        if (!proven.IsValid || proven.Claims.TryGetValue("grant", out var provenGrant) is false || provenGrant?.ToString() != grantId.ToString())
+        {
+            return await DenyAsync(grantId, claimed, $"The caller could not prove it is {claimed}'s node.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+        if (claimed != grant.RequesterDepartment)
+        {
+            return await DenyAsync(grantId, claimed, $"The grant was issued to {grant.RequesterDepartment}, not to {claimed}.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken);
+        }
+
+        var response = await catalogue.GetResponse<RecordContent>(new GetRecordContent(grant.RecordId), cancellationToken, RequestTimeout.After(s: 15));
+        if (!response.Message.Found || response.Message.Metadata is null)
+        {
+            return await DenyAsync(grantId, claimed, "The record has been withdrawn.", remoteAddress, StatusCodes.Status410Gone, cancellationToken);
+        }
+        var metadata = JsonSerializer.SerializeToNode(response.Message.Metadata, JsonSerializerOptions.Web)!.AsObject();
+        var record = Masking.Project(metadata, grant.Fields, grant.Masks);
+        var masked = grant.Masks.Keys.Where(grant.Fields.Contains).ToList();
+        grant.Deliveries++;
+        db.Publish(new ContentDelivered(grant.Id, grant.RecordId, Self, grant.RequesterDepartment, Self, "owner", grant.Fields, masked, now));
+        await db.SaveChangesAsync(cancellationToken);
+        return new DeliveryOutcome(
+            new GrantedContent(grant.Id, grant.RecordId, Self, grant.RequesterDepartment, response.Message.Version, grant.Fields, masked, record, grant.ExpiresAt, now),
+            StatusCodes.Status200OK, null);
+    }
+
+    private async Task<DeliveryOutcome> DenyAsync(Guid grantId, string? claimed, string reason, string? remoteAddress, int status, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        db.Publish(new ContentDenied(grantId, Self, claimed, reason, remoteAddress, clock.GetUtcNow()));
+        await db.SaveChangesAsync(cancellationToken);
+        return new DeliveryOutcome(null, status, reason);
+    }
+}

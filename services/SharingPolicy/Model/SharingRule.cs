@@ -1,0 +1,75 @@
+using Platform.Contracts;
+
+namespace Platform.SharingPolicy.Model;
+
+/// <summary>
+/// A sharing rule (共享规则) of this department: which records it covers (by fonds, category, classification,
+/// retention or one record), their sharing attribute, who may ask and why, which fields are given and masked (脱敏),
+/// and how long a grant lasts. Each change is a new <see cref="Version"/>; old versions stay in <see cref="SharingRuleVersion"/>.
+/// </summary>
+public sealed class SharingRule
+{
+    public required string Name { get; set; }
+    public int Version { get; set; }
+    public string? FondsCode { get; set; }
+    public string? Category { get; set; }
+    public string? Classification { get; set; }
+    public string? RetentionPeriod { get; set; }
+    public Guid? RecordId { get; set; }
+    public required string Sharing { get; set; }
+    public List<string> AllowedDepartments { get; set; } = [];
+    public List<string> Purposes { get; set; } = [];
+    public List<string> Fields { get; set; } = [];
+    public Dictionary<string, string> Masks { get; set; } = [];
+    public TimeSpan GrantValidity { get; set; }
+    public int? ReviewWorkingDays { get; set; }
+    public TimeSpan? ReviewTimeLimit { get; set; }
+    public required string UpdatedBy { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>How many of the scope criteria this rule sets; the most specific matching rule wins.</summary>
+    public int Specificity => (RecordId is null ? 0 : 100) + (FondsCode is null ? 0 : 1) + (Category is null ? 0 : 1)
+        + (Classification is null ? 0 : 1) + (RetentionPeriod is null ? 0 : 1);
+
+    public bool Covers(SharedRecord record) =>
+        (RecordId is null || RecordId == record.RecordId)
+        && (FondsCode is null || FondsCode == record.FondsCode)
+        && (Category is null || Category == record.Category)
+        && (Classification is null || Classification == record.Classification)
+        && (RetentionPeriod is null || RetentionPeriod == record.RetentionPeriod);
+}
+
+/// <summary>One past or current version of a rule, as it was saved (JSON), and who saved it.</summary>
+public sealed class SharingRuleVersion
+{
+    public required string Name { get; set; }
+    public int Version { get; set; }
+    public required string Snapshot { get; set; }
+    public required string ChangedBy { get; set; }
+    public DateTimeOffset ChangedAt { get; set; }
+}
+
+/// <summary>The record fields a grant can give (the names of <see cref="RecordMetadata"/>'s JSON properties) and the mask kinds.</summary>
+public static class RecordFields
+{
+    public static readonly IReadOnlyList<string> All =
+    [
+        "externalId", "fondsCode", "archivalCode", "title", "creator", "date", "documentNumber",
+        "retentionPeriod", "classification", "category", "keywords", "description", "sharing",
+    ];
+
+    public static readonly IReadOnlyList<string> MaskKinds = ["id-card", "phone", "name", "redact"];
+
+    public static readonly IReadOnlyList<string> Attributes = [SharingTerms.Unconditional, SharingTerms.Conditional, SharingTerms.None];
+
+    /// <summary>The more restrictive of two sharing attributes (none &gt; conditional &gt; unconditional).</summary>
+    public static string MostRestrictive(string a, string b) =>
+        Rank(a) >= Rank(b) ? a : b;
+
+    private static int Rank(string attribute) => attribute switch
+    {
+        SharingTerms.Unconditional => 0,
+        SharingTerms.Conditional => 1,
+        _ => 2,
+    };
+}

@@ -1,0 +1,140 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+using Platform.ServiceDefaults;
+using Platform.SharingPolicy.Infrastructure;
+
+namespace Platform.SharingPolicy.Model;
+
+/// <summary>
+/// The owner's side of the access-request lifecycle: deciding a submitted request by policy, reviewers' decisions,
+/// grants and revocation. Each method changes state and queues the messages for the requester in the same unit of
+/// work; the caller saves (one transaction with the outbox).
+/// </summary>
+public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOptions<SharingOptions> options, IOptions<NodeOptions> node, TimeProvider clock)
+{
+    private string Self => node.Value.Id;
+
+    /// <summary>A request arrived from another department: record it as incoming and decide what policy allows.</summary>
+    public async Task ReceiveAsync(SubmitAccessRequest message, CancellationToken cancellationToken)
+    {
+        if (message.OwnerDepartment != Self || await db.Requests.AnyAsync(r => r.Id == message.RequestId, cancellationToken))
+        {
+            return;
+        }
+        var now = clock.GetUtcNow();
+        var request = new AccessRequest
+        {
+            Id = message.RequestId,
+            Direction = AccessRequestStatus.Incoming,
+            OwnerDepartment = Self,
+            RequesterDepartment = message.RequesterDepartment,
+            RecordId = message.RecordId,
+            Purpose = message.Purpose,
+            Fields = [.. message.Fields],
+            RequestedBy = message.RequestedBy,
+            Status = AccessRequestStatus.Submitted,
+            SubmittedAt = message.SubmittedAt,
+            UpdatedAt = now,
+        };
+        request.History.Add(new AccessRequestEvent { RequestId = request.Id, Status = AccessRequestStatus.Submitted, At = message.SubmittedAt, Note = $"from {message.RequesterDepartment}" });
+        db.Requests.Add(request);
+
+        var record = await db.Records.AsNoTracking().SingleOrDefaultAsync(r => r.RecordId == message.RecordId, cancellationToken);
+        if (record is null)
+        {
+            Reject(request, "No such record at this department.", automatic: true, by: null, now);
+            return;
+        }
+        var decision = await EvaluateAsync(record, request, cancellationToken);
+        request.Rule = decision.Rule?.Name;
+        request.RuleVersion = decision.Rule?.Version;
+        if (decision.Refusal is not null)
+        {
+            Reject(request, decision.Refusal, automatic: true, by: null, now);
+        }
+        else if (decision.Sharing == SharingTerms.Unconditional)
+        {
+            Approve(request, decision, automatic: true, by: null, comment: "无条件共享: granted at once.", now);
+        }
+        else
+        {
+            request.ReviewDeadline = decision.Rule?.ReviewTimeLimit is { } limit
+                ? now + limit
+                : WorkingDays.Add(now, decision.Rule?.ReviewWorkingDays ?? options.Value.ReviewWorkingDays, options.Value.Holidays.ToHashSet());
+            request.MoveTo(AccessRequestStatus.PendingReview, now, $"review due by {request.ReviewDeadline:u}");
+            db.Publish(new AccessReviewStarted(request.Id, Self, request.RequesterDepartment, request.ReviewDeadline.Value, now));
+        }
+    }
+
+    /// <summary>A reviewer's approval: the policy is evaluated again (rules may have changed), then a grant is issued.</summary>
+    public async Task<string?> ApproveByReviewerAsync(AccessRequest request, string reviewer, string? comment, CancellationToken cancellationToken)
+    {
+        var record = await db.Records.AsNoTracking().SingleOrDefaultAsync(r => r.RecordId == request.RecordId, cancellationToken);
+        if (record is null)
+        {
+            return "The record is no longer known to the sharing policy.";
+        }
+        var decision = await EvaluateAsync(record, request, cancellationToken);
+        if (decision.Refusal is not null)
+        {
+            return decision.Refusal;
+        }
+        Approve(request, decision, automatic: false, by: reviewer, comment, clock.GetUtcNow());
+        return null;
+    }
+
+    public void Reject(AccessRequest request, string reason, bool automatic, string? by, DateTimeOffset now)
+    {
+        request.MoveTo(AccessRequestStatus.Rejected, now, reason);
+        request.Reason = reason;
+        request.Automatic = automatic;
+        request.DecidedBy = by;
+        request.DecidedAt = now;
+        db.Publish(new AccessDecided(request.Id, Self, request.RequesterDepartment, request.RecordId, SharingTerms.Rejected, automatic, reason, by, now));
+    }
+
+    public void Revoke(Grant grant, AccessRequest? request, string reason, string by)
+    {
+        var now = clock.GetUtcNow();
+        grant.RevokedAt = now;
+        grant.RevokeReason = reason;
+        request?.MoveTo(AccessRequestStatus.Revoked, now, reason);
+        db.Publish(new GrantRevoked(grant.Id, grant.RequestId, Self, grant.RequesterDepartment, reason, by, now));
+    }
+
+    private void Approve(AccessRequest request, SharingDecision decision, bool automatic, string? by, string? comment, DateTimeOffset now)
+    {
+        var grant = new Grant
+        {
+            Id = Guid.CreateVersion7(),
+            Direction = Grant.Issued,
+            RequestId = request.Id,
+            OwnerDepartment = Self,
+            RequesterDepartment = request.RequesterDepartment,
+            RecordId = request.RecordId,
+            Fields = [.. decision.Fields],
+            Masks = new Dictionary<string, string>(decision.Masks),
+            IssuedAt = now,
+            ExpiresAt = now + decision.GrantValidity,
+            Token = "",
+        };
+        grant.Token = tokens.SignGrant(grant);
+        db.Grants.Add(grant);
+
+        request.MoveTo(AccessRequestStatus.Approved, now, comment);
+        request.Reason = comment;
+        request.Automatic = automatic;
+        request.DecidedBy = by;
+        request.DecidedAt = now;
+        request.GrantId = grant.Id;
+        db.Publish(new AccessDecided(request.Id, Self, request.RequesterDepartment, request.RecordId, SharingTerms.Approved, automatic, comment, by, now));
+        db.Publish(new GrantIssued(grant.Id, request.Id, Self, request.RequesterDepartment, request.RecordId, grant.Fields, grant.Masks, grant.ExpiresAt, grant.Token, now));
+    }
+
+    private async Task<SharingDecision> EvaluateAsync(SharedRecord record, AccessRequest request, CancellationToken cancellationToken)
+    {
+        var rules = await db.Rules.AsNoTracking().ToListAsync(cancellationToken);
+        return SharingDecision.Evaluate(record, rules, request.RequesterDepartment, request.Purpose, request.Fields, options.Value.DefaultGrantValidity);
+    }
+}
