@@ -29,12 +29,15 @@ public static class BusExtensions
                 {
                     rabbit.SetQuorumQueue();
                 }
-                // An unreachable database is waited out in place (about 3 minutes, enough for a restart); any other
-                // fault gets three quick retries. What still fails goes to the endpoint's _error queue with the reason.
-                endpoint.UseMessageRetry(retry => retry
-                    .Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500))
-                    .Handle<Exception>(DependencyUnavailableHandler.IsUnavailable));
-                endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 1000));
+                // Faults are retried in place with growing pauses, about 3 minutes in all: long enough to ride out a
+                // database or broker restart. A message that cannot be read is not retried. What still fails goes to
+                // the endpoint's _error queue with the reason, for operators to inspect and move back.
+                endpoint.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+                    retry.Ignore<System.Text.Json.JsonException>();
+                    retry.Ignore<NotSupportedException>();
+                });
             });
 
             bus.UsingRabbitMq((context, rabbit) =>

@@ -14,7 +14,7 @@ public static class DatabaseExtensions
     public static WebApplicationBuilder AddServiceDatabase<TContext>(this WebApplicationBuilder builder)
         where TContext : PlatformDbContext
     {
-        var connectionString = FailFast(builder.Configuration.RequiredConnectionString("Database"));
+        var connectionString = builder.Configuration.RequiredConnectionString("Database");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OutboxSignal>();
@@ -38,17 +38,6 @@ public static class DatabaseExtensions
         Func<IServiceProvider, CancellationToken, Task>? afterMigration = null)
         where TContext : DbContext =>
         services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DatabaseMigrator<TContext>>(provider, afterMigration ?? NoSeed));
-
-    /// <summary>Unless configured otherwise, give up connecting after 5 s so requests answer 503 quickly while the database is down.</summary>
-    private static string FailFast(string connectionString)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.Timeout = 5;
-        }
-        return builder.ConnectionString;
-    }
 
     private static Task NoSeed(IServiceProvider services, CancellationToken cancellationToken) => Task.CompletedTask;
 }
