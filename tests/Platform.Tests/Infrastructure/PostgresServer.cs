@@ -42,7 +42,7 @@ public sealed class PostgresServer : IDatabaseServer, IAsyncDisposable
     }
 
     public Task StartAsync() => AsPostgresAsync("pg_ctl", "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "log"),
-        "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -k {_directory}", "-w", "start");
+        "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -k {_directory} -c max_connections=500", "-w", "start");
 
     public Task StopAsync() => AsPostgresAsync("pg_ctl", "-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "stop");
 

@@ -92,7 +92,8 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
 
     private async Task StartContainersAsync()
     {
-        _postgres = new PostgreSqlBuilder("postgres:15").Build();
+        // Two nodes are ten processes with a connection pool each: more than the default 100 connections.
+        _postgres = new PostgreSqlBuilder("postgres:15").WithCommand("-c", "max_connections=500").Build();
         _rabbit = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(15672, true).Build();
         await Task.WhenAll(_postgres.StartAsync(), _rabbit.StartAsync());
         PostgresServer = new NpgsqlConnectionStringBuilder(_postgres.GetConnectionString()) { Database = "postgres" }.ConnectionString;
