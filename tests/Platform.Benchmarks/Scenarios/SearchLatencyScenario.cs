@@ -11,7 +11,7 @@ public sealed class SearchLatencyScenario : IScenario
 {
     private static readonly string[] Mixed = ["档案数字化", "人事任免", "财务预算工作", "社会保障", "环境", "土地规划 通知", "第4711号", "教育发展"];
 
-    public string Name => "search";
+    public string Name => "search (over the batch-ingested records)";
 
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {

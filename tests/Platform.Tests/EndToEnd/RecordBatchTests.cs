@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Platform.Tests.Infrastructure;
@@ -98,6 +99,43 @@ public sealed class RecordBatchTests(TwoNodePlatform platform)
         }
         var history = await http.GetJsonAsync($"api/catalogue/records/{first[0].GetProperty("record").GetProperty("id").GetString()}/versions");
         history.GetArrayLength().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_catalogue_crash_mid_batch_loses_nothing_acknowledged_and_never_stores_part_of_a_batch()
+    {
+        using var http = await platform.DeptA.HttpAsync();
+        var records = Enumerable.Range(0, 1000).Select(_ => Records.Valid()).ToArray();
+
+        var attempt = Task.Run(async () =>
+        {
+            try
+            {
+                using var response = await http.PostJsonAsync("api/catalogue/records/batch", new { records });
+                return response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return HttpStatusCode.ServiceUnavailable;
+            }
+        });
+        await Task.Delay(TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(100, 600)));
+        await platform.DeptA.KillAsync("catalogue");
+        var firstStatus = await attempt;
+        platform.DeptA.Start("catalogue");
+        await platform.DeptA.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+
+        using var resent = await http.PostJsonAsync("api/catalogue/records/batch", new { records });
+        resent.StatusCode.ShouldBe(HttpStatusCode.OK, await resent.Content.ReadAsStringAsync());
+        var outcomes = (await resent.ReadJsonAsync()).GetProperty("results").EnumerateArray()
+            .Select(r => r.GetProperty("record").GetProperty("outcome").GetString()).Distinct().ToList();
+        // One transaction per batch: the crashed attempt stored all of it or none of it.
+        outcomes.Count.ShouldBe(1, $"outcomes after the crash: {string.Join(", ", outcomes)}");
+        if (firstStatus == HttpStatusCode.OK)
+        {
+            outcomes[0].ShouldBe("unchanged", "an acknowledged batch must survive the crash");
+        }
+        outcomes[0].ShouldBeOneOf("created", "unchanged");
     }
 
     [Fact]

@@ -209,6 +209,17 @@ public sealed class PlatformNode : IAsyncDisposable
         for (var i = 0; i < roles.Count; i++) environment[$"Clients__{index}__Roles__{i}"] = roles[i];
     }
 
+    /// <summary>Kills one process of the node at once (no graceful shutdown), as a crash would.</summary>
+    public async Task KillAsync(string process)
+    {
+        if (_running.Remove(process, out var running))
+        {
+            if (!running.HasExited) running.Kill(entireProcessTree: true);
+            await running.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            running.Dispose();
+        }
+    }
+
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
