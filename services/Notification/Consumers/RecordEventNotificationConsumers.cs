@@ -80,3 +80,13 @@ public sealed class RecordWithdrawnNotificationConsumer(NotificationDbContext db
     protected override EventFacts Describe(RecordWithdrawn message) =>
         new(EventTypes.RecordWithdrawn, message.Department, null, null, $"{message.Department} 撤回档案 {message.RecordId}");
 }
+
+/// <summary>
+/// One message at a time per queue: deliveries are then queued in the order the events were published (the outbox
+/// publishes in commit order), and a burst of events holds one database connection, not one per prefetched message.
+/// </summary>
+public sealed class NotificationConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
+{
+    public NotificationConsumerDefinition() => ConcurrentMessageLimit = 1;
+}

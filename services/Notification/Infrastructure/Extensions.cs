@@ -14,9 +14,9 @@ internal static class Extensions
         builder.AddServiceDatabase<NotificationDbContext>();
         builder.AddServiceBus("notification", node, bus =>
         {
-            bus.AddConsumer<RecordPublishedNotificationConsumer>();
-            bus.AddConsumer<RecordUpdatedNotificationConsumer>();
-            bus.AddConsumer<RecordWithdrawnNotificationConsumer>();
+            bus.AddConsumer<RecordPublishedNotificationConsumer>(typeof(NotificationConsumerDefinition<RecordPublishedNotificationConsumer>));
+            bus.AddConsumer<RecordUpdatedNotificationConsumer>(typeof(NotificationConsumerDefinition<RecordUpdatedNotificationConsumer>));
+            bus.AddConsumer<RecordWithdrawnNotificationConsumer>(typeof(NotificationConsumerDefinition<RecordWithdrawnNotificationConsumer>));
         });
 
         builder.Services.AddDataProtection()

@@ -9,12 +9,13 @@ using StandardWebhooks;
 namespace Platform.Notification.Model;
 
 /// <summary>
-/// Sends due deliveries — webhooks signed per the Standard Webhooks specification, and e-mails — in order per subscription: each
-/// round locks the subscriptions whose oldest pending delivery is due, then sends that delivery and the ones queued
-/// behind it one after another, stopping at the first failure (so a receiver that is back drains its backlog at
-/// once). Subscriptions are served concurrently. Failures are retried with exponential backoff and jitter, capped at
-/// <see cref="WebhookOptions.MaxRetryDelay"/>; after the last attempt a delivery is dead-lettered and the next one
-/// takes its turn.
+/// Sends due deliveries — webhooks signed per the Standard Webhooks specification, and e-mails — in order per
+/// subscription. Each subscription whose oldest pending delivery is due gets its own drain task (up to
+/// <see cref="WebhookOptions.Concurrency"/> at once, so a slow receiver holds up only itself): it locks the
+/// subscription, sends that delivery and the ones queued behind it one after another, and stops at the first
+/// failure (so a receiver that is back drains its backlog at once). Failures are retried with exponential backoff
+/// and jitter, capped at <see cref="WebhookOptions.MaxRetryDelay"/>; after the last attempt a delivery is
+/// dead-lettered and the next one takes its turn.
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
@@ -29,89 +30,114 @@ public sealed partial class WebhookDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var draining = new Dictionary<Guid, Task<int>>();
         while (!stoppingToken.IsCancellationRequested)
         {
-            var sent = 0;
-            try
+            foreach (var (id, _) in draining.Where(d => d.Value.IsCompleted).ToList())
             {
-                sent = await DeliverDueAsync(stoppingToken);
+                draining.Remove(id);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            var free = options.Value.Concurrency - draining.Count;
+            if (free > 0)
             {
-                LogDispatchFailed(logger, ex);
+                try
+                {
+                    foreach (var id in await DueSubscriptionsAsync([.. draining.Keys], free, stoppingToken))
+                    {
+                        draining[id] = DrainGuardedAsync(id, stoppingToken);
+                    }
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogDispatchFailed(logger, ex);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
-            catch (OperationCanceledException)
+            var pause = Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+            var first = await Task.WhenAny(draining.Values.Cast<Task>().Append(pause));
+            // A drain that found nothing to do (e.g. another replica holds the subscription) is no reason to look again at once.
+            if (first != pause && first is Task<int> { IsCompletedSuccessfully: true, Result: 0 })
             {
-                break;
-            }
-            if (sent == 0)
-            {
-                await Task.Delay(options.Value.PollInterval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await pause.ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+        await Task.WhenAll(draining.Values).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    /// <summary>One round; returns how many delivery attempts it made.</summary>
-    internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    /// <summary>Subscriptions whose oldest pending delivery is due, other than those already being drained here.</summary>
+    internal async Task<List<Guid>> DueSubscriptionsAsync(Guid[] busy, int limit, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
         var now = clock.GetUtcNow();
-        var settings = options.Value;
-        var subscriptions = await db.Subscriptions.FromSqlInterpolated($"""
-            SELECT s.* FROM subscriptions s
-            WHERE s.channel IN ('webhook', 'email') AND EXISTS (
+        return await db.Database.SqlQuery<Guid>($"""
+            SELECT s.id AS "Value" FROM subscriptions s
+            WHERE s.channel IN ('webhook', 'email') AND s.id <> ALL({busy}) AND EXISTS (
                 SELECT 1 FROM deliveries h
                 WHERE h.subscription_id = s.id AND h.status = 'Pending' AND h.next_attempt_at <= {now}
                   AND NOT EXISTS (SELECT 1 FROM deliveries e
                                   WHERE e.subscription_id = s.id AND e.status = 'Pending' AND e.sequence < h.sequence))
-            LIMIT {settings.SubscriptionsPerRound}
-            FOR UPDATE SKIP LOCKED
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        if (subscriptions.Count == 0)
+            LIMIT {limit}
+            """).ToListAsync(cancellationToken);
+    }
+
+    private async Task<int> DrainGuardedAsync(Guid subscriptionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DrainAsync(subscriptionId, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogDispatchFailed(logger, ex);
+            return 0;
+        }
+        catch (OperationCanceledException)
         {
             return 0;
         }
+    }
 
-        var ids = subscriptions.Select(s => s.Id).ToArray();
-        var pending = await db.Deliveries.FromSqlInterpolated($"""
-            SELECT d.* FROM deliveries d
-            WHERE d.id IN (SELECT x.id FROM (
-                SELECT p.id, row_number() OVER (PARTITION BY p.subscription_id ORDER BY p.sequence) AS position
-                FROM deliveries p WHERE p.status = 'Pending' AND p.subscription_id = ANY({ids})) x
-              WHERE x.position <= {settings.BatchPerSubscription})
-            """).ToListAsync(cancellationToken);
-        var queues = pending.GroupBy(d => d.SubscriptionId).ToDictionary(g => g.Key, g => g.OrderBy(d => d.Sequence).ToList());
-
+    /// <summary>Sends one subscription's due deliveries in order; returns how many attempts it made.</summary>
+    internal async Task<int> DrainAsync(Guid subscriptionId, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var subscription = (await db.Subscriptions.FromSqlInterpolated($"SELECT * FROM subscriptions WHERE id = {subscriptionId} FOR UPDATE SKIP LOCKED")
+            .AsNoTracking().ToListAsync(cancellationToken)).SingleOrDefault();
+        if (subscription is null)
+        {
+            return 0;
+        }
+        var queue = await db.Deliveries.Where(d => d.SubscriptionId == subscriptionId && d.Status == DeliveryStatus.Pending)
+            .OrderBy(d => d.Sequence).Take(options.Value.BatchPerSubscription).ToListAsync(cancellationToken);
+        var secret = subscription.Secret is null ? null : secrets.Unprotect(subscription.Secret);
+        var now = clock.GetUtcNow();
         var attempts = 0;
-        await Parallel.ForEachAsync(subscriptions, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
-            async (subscription, ct) =>
+        foreach (var delivery in queue)
+        {
+            if (delivery.NextAttemptAt > now)
             {
-                var secret = subscription.Secret is null ? null : secrets.Unprotect(subscription.Secret);
-                foreach (var delivery in queues.GetValueOrDefault(subscription.Id, []))
-                {
-                    if (delivery.NextAttemptAt > now)
-                    {
-                        break;
-                    }
-                    Interlocked.Increment(ref attempts);
-                    var sent = subscription.Channel == Channels.Email
-                        ? await MailAsync(delivery, subscription, ct)
-                        : await SendAsync(delivery, subscription, secret!, ct);
-                    if (!sent)
-                    {
-                        break;
-                    }
-                }
-            });
-
+                break;
+            }
+            attempts++;
+            var sent = subscription.Channel == Channels.Email
+                ? await MailAsync(delivery, subscription, cancellationToken)
+                : await SendAsync(delivery, subscription, secret!, cancellationToken);
+            if (!sent)
+            {
+                break;
+            }
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return attempts;
     }
-
     private async Task<bool> SendAsync(Delivery delivery, Subscription subscription, string secret, CancellationToken cancellationToken)
     {
         var timestamp = clock.GetUtcNow();

@@ -23,9 +23,8 @@ public sealed class WebhookOptions
     /// <summary>How often the dispatcher looks for due deliveries when it has nothing to do.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Receivers called at the same time (each subscription's deliveries go one after another).</summary>
-    public int Concurrency { get; set; } = 16;
-    public int SubscriptionsPerRound { get; set; } = 64;
+    /// <summary>Subscriptions drained at the same time, each on its own database connection (a subscription's deliveries go one after another).</summary>
+    public int Concurrency { get; set; } = 8;
     public int BatchPerSubscription { get; set; } = 200;
 
     /// <summary>Exponential backoff capped at <see cref="MaxRetryDelay"/>, with jitter between half and all of it (<paramref name="random"/> in [0, 1)).</summary>

@@ -141,8 +141,8 @@ public sealed class NotificationTests(TwoNodePlatform platform, ITestOutputHelpe
         }
         await receiver.WaitForAsync(w => w.Id == newer, Patience, "the second replayed delivery");
 
-        await PushAsync(fonds, 1);
         receiver.FailNext(int.MaxValue);
+        await PushAsync(fonds, 1);
         await Eventually.Until(() => deptB.GetJsonAsync($"api/notify/subscriptions/{subscription}/deliveries?status=dead"),
             h => h.GetArrayLength() == 1, TimeSpan.FromMinutes(2), "a new dead letter");
         receiver.FailNext(0);
