@@ -22,38 +22,27 @@ public sealed partial class AuditCheckpointConsumer(AuditDbContext db, IOptions<
         var checkpoint = context.Message;
         if (checkpoint.Node == node.Value.Id) return;
 
-        var pinned = await Db.PeerKeys.FirstOrDefaultAsync(k => k.Node == checkpoint.Node, cancellationToken);
-        if (pinned is null)
-        {
-            pinned = new PeerKey
-            {
-                Node = checkpoint.Node,
-                KeyId = NodeSigner.KeyIdOf(checkpoint.PublicKeyPem),
-                PublicKeyPem = checkpoint.PublicKeyPem,
-                FirstSeenAt = clock.GetUtcNow(),
-            };
-            Db.PeerKeys.Add(pinned);
-        }
+        // Concurrent checkpoints of a new peer race to pin its key: the first insert wins, everyone reads the winner.
+        await Db.Database.ExecuteSqlAsync(
+            $"""
+             INSERT INTO peer_keys (node, key_id, public_key_pem, first_seen_at)
+             VALUES ({checkpoint.Node}, {NodeSigner.KeyIdOf(checkpoint.PublicKeyPem)}, {checkpoint.PublicKeyPem}, {clock.GetUtcNow()})
+             ON CONFLICT (node) DO NOTHING
+             """, cancellationToken);
+        var pinned = await Db.PeerKeys.AsNoTracking().SingleAsync(k => k.Node == checkpoint.Node, cancellationToken);
         var signed = NodeSigner.Utf8(AuditCheckpoint.SignedText(checkpoint.Node, checkpoint.Sequence, checkpoint.Head, checkpoint.CreatedAt));
         if (pinned.KeyId != checkpoint.KeyId || !NodeSigner.Verify(pinned.PublicKeyPem, signed, Convert.FromBase64String(checkpoint.Signature)))
         {
             LogRejected(logger, checkpoint.Node, checkpoint.Sequence, checkpoint.KeyId, pinned.KeyId);
             return;
         }
-        if (await Db.Witnessed.AnyAsync(w => w.Node == checkpoint.Node && w.Sequence == checkpoint.Sequence, cancellationToken))
-        {
-            return;
-        }
-        Db.Witnessed.Add(new WitnessedCheckpoint
-        {
-            Node = checkpoint.Node,
-            Sequence = checkpoint.Sequence,
-            Head = checkpoint.Head,
-            CreatedAt = checkpoint.CreatedAt,
-            KeyId = checkpoint.KeyId,
-            Signature = checkpoint.Signature,
-            ReceivedAt = clock.GetUtcNow(),
-        });
+        await Db.Database.ExecuteSqlAsync(
+            $"""
+             INSERT INTO witnessed_checkpoints (node, sequence, head, created_at, key_id, signature, received_at)
+             VALUES ({checkpoint.Node}, {checkpoint.Sequence}, {checkpoint.Head}, {checkpoint.CreatedAt}, {checkpoint.KeyId},
+                     {checkpoint.Signature}, {clock.GetUtcNow()})
+             ON CONFLICT (node, sequence) DO NOTHING
+             """, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
