@@ -17,6 +17,7 @@ IScenario[] scenarios =
     new GatewayOverheadScenario(),
     new SinglePushIngestionScenario(),
     new EventThroughputScenario(),
+    new AccessRequestScenario(),
     new MemoryScenario("after load"),
 ];
 
