@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MassTransit;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Platform.Tests.Infrastructure;
@@ -315,7 +316,7 @@ public sealed class AccessRequestTests(TwoNodePlatform platform)
         {
             ["kty"] = "RSA", ["kid"] = key.KeyId, ["n"] = Base64UrlEncoder.Encode(parameters.Modulus), ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
         });
-        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(platform.VirtualHost, h =>
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(platform.VirtualHost, h =>
         {
             h.Username("guest");
             h.Password("guest");
