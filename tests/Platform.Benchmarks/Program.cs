@@ -20,6 +20,7 @@ IScenario[] scenarios =
     new BatchIngestionScenario(),
     new SearchLatencyScenario(),
     new WebhookDeliveryScenario(),
+    new AccessRequestScenario(),
     new MemoryScenario("after load"),
 ];
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MassTransit;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Platform.Tests.Infrastructure;
@@ -297,6 +298,50 @@ public sealed class AccessRequestTests(TwoNodePlatform platform)
         versions[0].GetProperty("rule").GetProperty("sharing").GetString().ShouldBe("conditional");
         versions[1].GetProperty("rule").GetProperty("grantValidity").GetString().ShouldBe("P7D");
         (await flow.Owner.GetJsonAsync($"api/sharing/rules/{name}")).GetProperty("version").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_third_department_in_the_directory_cannot_use_dept_bs_grant()
+    {
+        await using var flow = await SharingFlow.StartAsync(platform);
+        var recordId = await flow.PublishAsync("unconditional");
+        var grantId = await flow.GrantIdAsync((await flow.RequestAsync(recordId)).GetProperty("id").GetString()!);
+        var grant = (await flow.Requester.GetJsonAsync($"api/sharing/grants/{grantId}")).GetProperty("token").GetString()!;
+
+        // dept-c announces itself on the exchange like any node, with its own key ...
+        using var deptCKey = RSA.Create(2048);
+        var key = new RsaSecurityKey(deptCKey) { KeyId = "dept-c-key" };
+        var parameters = deptCKey.ExportParameters(false);
+        var jwk = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["kty"] = "RSA", ["kid"] = key.KeyId, ["n"] = Base64UrlEncoder.Encode(parameters.Modulus), ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
+        });
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(platform.VirtualHost, h =>
+        {
+            h.Username("guest");
+            h.Password("guest");
+        }));
+        await bus.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await bus.Publish(new Platform.Contracts.NodeAnnounced("dept-c", "dept-c (test)", "http://127.0.0.1:9/", key.KeyId, jwk, DateTimeOffset.UtcNow),
+                TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            await bus.StopAsync(TestContext.Current.CancellationToken);
+        }
+        await Eventually.Until(() => flow.Owner.GetJsonAsync("api/sharing/nodes"),
+            nodes => nodes.EnumerateArray().Any(n => n.GetProperty("department").GetString() == "dept-c"), SharingFlow.Patience, "dept-c in dept-a's directory");
+
+        // ... and proves its identity correctly, but the grant was issued to dept-b.
+        using var http = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"peer/sharing/grants/{grantId}/content");
+        request.Headers.Add("X-Platform-Grant", grant);
+        request.Headers.Add("X-Platform-Node-Proof", Sign(key, "node-proof+jwt", Proof("dept-c", grantId)));
+        using var response = await http.SendAsync(request);
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await response.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain("issued to dept-b, not to dept-c");
     }
 
     private static Dictionary<string, object> Proof(string issuer, string grantId) => new()

@@ -67,13 +67,19 @@ public sealed class PlatformNode : IAsyncDisposable
 
     public string DatabaseConnectionString(string process) => _infrastructure.Database(DatabaseName(process));
 
+    /// <summary>How long a node may take to become ready: PLATFORM_TEST_START_TIMEOUT_SECONDS, default 3 minutes (a loaded machine needs more).</summary>
+    private static TimeSpan StartTimeout { get; } =
+        int.TryParse(System.Environment.GetEnvironmentVariable("PLATFORM_TEST_START_TIMEOUT_SECONDS"), out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromMinutes(3);
+
     public static async Task<PlatformNode> StartAsync(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq)
     {
         var logs = Path.Combine(AppContext.BaseDirectory, "node-logs", databasePrefix);
         Directory.CreateDirectory(logs);
         var node = new PlatformNode(infrastructure, id, databasePrefix, rabbitMq, logs);
         foreach (var (name, _, _) in Processes) node.Start(name);
-        await node.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+        await node.WaitUntilReadyAsync(StartTimeout);
         return node;
     }
 
