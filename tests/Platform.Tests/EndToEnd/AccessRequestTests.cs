@@ -90,7 +90,10 @@ public sealed class AccessRequestTests(TwoNodePlatform platform)
         using var again = await flow.Owner.PostJsonAsync($"api/sharing/requests/{requestId}/reject", new { comment = "too late" });
         again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
 
-        var approved = await flow.RequesterSeesStatusAsync(requestId, "approved");
+        // The grant and the decision travel as two messages; the reviewer's comment comes with the decision.
+        var approved = await flow.RequesterSeesAsync(requestId,
+            r => r.GetProperty("status").GetString() == "approved" && r.GetProperty("reason").ValueKind == JsonValueKind.String,
+            $"dept-b seeing request {requestId} approved with the reviewer's comment");
         approved.GetProperty("reason").GetString().ShouldBe("同意，用于年度审计");
         approved.GetProperty("automatic").GetBoolean().ShouldBeFalse();
         approved.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("status").GetString())

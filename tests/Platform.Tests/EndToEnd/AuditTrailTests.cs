@@ -74,7 +74,9 @@ public sealed partial class AuditTrailTests(TwoNodePlatform platform)
 
         // The same check fails once one exported line is altered, or the manifest is.
         var lines = await File.ReadAllLinesAsync(Path.Combine(work.FullName, "entries.jsonl"));
-        lines[0] = lines[0].Replace("\"dept-a\"", "\"dept-x\"", StringComparison.Ordinal);
+        // The log also holds peers' events, so alter the first line that names any department.
+        var altered = Array.FindIndex(lines, line => line.Contains("\"dept-", StringComparison.Ordinal));
+        lines[altered] = lines[altered].Replace("\"dept-", "\"dopt-", StringComparison.Ordinal);
         await File.WriteAllLinesAsync(Path.Combine(work.FullName, "entries.jsonl"), lines);
         var (chainExit, chainOutput) = await BashAsync("python3 verify-chain.py manifest.json entries.jsonl", work.FullName, "");
         chainExit.ShouldNotBe(0);

@@ -103,8 +103,8 @@ public sealed class NotificationTests(TwoNodePlatform platform, ITestOutputHelpe
 
         await PushAsync(fonds, 2);
         var dead = await Eventually.Until(() => deptB.GetJsonAsync($"api/notify/subscriptions/{subscription}/deliveries?status=dead"),
-            h => h.GetArrayLength() == 2, TimeSpan.FromMinutes(2), "both deliveries dead-lettered");
-        dead[0].GetProperty("attempts").GetInt32().ShouldBe(6);
+            h => h.GetArrayLength() == 2, TimeSpan.FromMinutes(3), "both deliveries dead-lettered");
+        dead[0].GetProperty("attempts").GetInt32().ShouldBe(PlatformNodeDefaults.WebhookMaxAttempts);
         dead[0].GetProperty("lastError").GetString()!.ShouldContain("500");
         receiver.Received.ShouldBeEmpty();
 

@@ -179,7 +179,9 @@ public sealed class PlatformNode : IAsyncDisposable
             ["Notification__AllowPrivateTargets"] = "true",
             ["Notification__FirstRetryDelay"] = "00:00:00.500",
             ["Notification__MaxRetryDelay"] = "00:00:02",
-            ["Notification__MaxAttempts"] = "6",
+            // About a minute of retries: enough to outlast a receiver that is down while a test pushes hundreds of
+            // events, short enough for the dead-letter test.
+            ["Notification__MaxAttempts"] = PlatformNodeDefaults.WebhookMaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Smtp__Host"] = "127.0.0.1",
             ["Notification__Smtp__Port"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Notification__Smtp__Security"] = "None",
@@ -314,6 +316,12 @@ public sealed class PlatformNode : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>Settings test nodes run with that tests assert on.</summary>
+public static class PlatformNodeDefaults
+{
+    public const int WebhookMaxAttempts = 30;
 }
 
 /// <summary>A PostgreSQL server on which each node process gets its own database.</summary>
