@@ -135,12 +135,20 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
             {
                 foreach (var method in path.Value.EnumerateObject().Where(m => m.Name is "get" or "post" or "put" or "patch" or "delete"))
                 {
-                    operations.Add($"{method.Name.ToUpperInvariant()} {path.Name}");
+                    var operation = $"{method.Name.ToUpperInvariant()} {path.Name}";
+                    operations.Add(operation);
+                    // Send a body of the type the operation declares, so routing does not answer 415 before authorization.
+                    if (method.Value.TryGetProperty("requestBody", out var body) && body.TryGetProperty("content", out var content))
+                    {
+                        BodyTypes[operation] = content.EnumerateObject().First().Name;
+                    }
                 }
             }
         }
         return operations;
     }
+
+    private static readonly Dictionary<string, string> BodyTypes = [];
 
     private async Task<HttpStatusCode> CallAsync(string operation, string? token)
     {
@@ -149,7 +157,11 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         using var http = new HttpClient { BaseAddress = platform.DeptA.Gateway, Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(new HttpMethod(method), path.TrimStart('/'));
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        if (method is "POST" or "PUT" or "PATCH")
+        {
+            request.Content = new StringContent("{}", Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(BodyTypes.GetValueOrDefault(operation, "application/json"));
+        }
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return response.StatusCode;
     }
