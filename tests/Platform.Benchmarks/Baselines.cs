@@ -11,7 +11,7 @@ public static class Baselines
     /// <summary>Binary COPY of <paramref name="rows"/> record-shaped rows into a fresh table; rows per second.</summary>
     public static async Task<double> PostgresCopyAsync(BenchmarkRun run, IReadOnlyList<RecordRow> rows, CancellationToken cancellationToken)
     {
-        var database = $"{run.RunId}_baseline";
+        var database = $"{run.RunId}_baseline_{Guid.NewGuid():N}"[..40];
         await using (var admin = new NpgsqlConnection(run.PostgresServer))
         {
             await admin.OpenAsync(cancellationToken);

@@ -24,27 +24,42 @@ public sealed class OutboxSignal : IDisposable
         _pending.WaitAsync(timeout, cancellationToken);
 }
 
-/// <summary>Signals the outbox after a save or a commit that may have added outbox rows.</summary>
+/// <summary>
+/// Wakes the dispatcher once rows that <see cref="PlatformDbContext.Publish{T}"/> queued are visible: after the save,
+/// or after the commit when the save ran in a transaction. Saves without new messages (the dispatcher's own
+/// marking among them) wake nothing, or the dispatcher would wake itself forever.
+/// </summary>
 internal sealed class OutboxSignalInterceptor(OutboxSignal signal) : DbTransactionInterceptor, ISaveChangesInterceptor
 {
     public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        signal.Notify();
+        NotifyIfNew(eventData.Context);
         return Task.CompletedTask;
     }
 
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => NotifyIfNew(eventData.Context);
+
     public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context?.Database.CurrentTransaction is null)
-        {
-            signal.Notify();
-        }
+        SavedChanges(eventData, result);
         return ValueTask.FromResult(result);
     }
 
     public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
-        signal.Notify();
+        if (eventData.Context?.Database.CurrentTransaction is null)
+        {
+            NotifyIfNew(eventData.Context);
+        }
         return result;
+    }
+
+    private void NotifyIfNew(DbContext? context)
+    {
+        if (context is PlatformDbContext { HasNewOutboxMessages: true } platform)
+        {
+            platform.HasNewOutboxMessages = false;
+            signal.Notify();
+        }
     }
 }

@@ -15,9 +15,13 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
 
     public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
 
+    /// <summary>Set by <see cref="Publish{T}"/> until the outbox dispatcher has been woken for it.</summary>
+    internal bool HasNewOutboxMessages { get; set; }
+
     /// <summary>Queues <paramref name="message"/> for publishing once this context's changes commit.</summary>
     public void Publish<T>(T message) where T : class
     {
+        HasNewOutboxMessages = true;
         var current = Activity.Current;
         OutboxMessages.Add(new OutboxMessage
         {
