@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
+using Platform.ServiceDefaults;
 
 namespace Platform.Gateway.Auth;
 
@@ -12,8 +13,6 @@ namespace Platform.Gateway.Auth;
 internal sealed partial class SigningKeyConfiguration(IConfiguration configuration, IHostEnvironment environment, ILogger<SigningKeyConfiguration> logger)
     : IConfigureOptions<OpenIddictServerOptions>
 {
-    private const int KeySize = 2048;
-
     public void Configure(OpenIddictServerOptions options)
     {
         var rsa = configuration["Auth:SigningKeyPath"] is { Length: > 0 } path
@@ -27,60 +26,16 @@ internal sealed partial class SigningKeyConfiguration(IConfiguration configurati
 
     private RSA LoadOrCreate(string path)
     {
-        if (!File.Exists(path))
-        {
-            try
-            {
-                Create(path);
-                LogCreated(logger, path);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another gateway process of this node wrote it first: use theirs.
-            }
-        }
-
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(File.ReadAllText(path));
-        }
-        catch (ArgumentException ex)
-        {
-            rsa.Dispose();
-            throw new InvalidOperationException($"Auth:SigningKeyPath '{path}' does not hold a PEM RSA private key.", ex);
-        }
-        if (rsa.KeySize < KeySize)
-        {
-            rsa.Dispose();
-            throw new InvalidOperationException($"Auth:SigningKeyPath '{path}' holds a {rsa.KeySize}-bit RSA key; at least {KeySize} bits are required.");
-        }
+        var (rsa, created) = RsaKeyFile.LoadOrCreate(path, "Auth:SigningKeyPath");
+        if (created) LogCreated(logger, path);
         LogLoaded(logger, path);
         return rsa;
-    }
-
-    private static void Create(string path)
-    {
-        var folder = Path.GetDirectoryName(path)!;
-        var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using var rsa = RSA.Create(KeySize);
-        using var writer = new StreamWriter(path, file);
-        writer.Write(rsa.ExportPkcs8PrivateKeyPem());
     }
 
     private RSA CreateEphemeral()
     {
         LogEphemeral(logger);
-        return RSA.Create(KeySize);
+        return RSA.Create(RsaKeyFile.MinimumKeySize);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the node's token signing key at {Path}")]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Platform.ServiceDefaults;
 
 namespace Platform.SharingPolicy.Infrastructure;
 
@@ -13,8 +14,6 @@ namespace Platform.SharingPolicy.Infrastructure;
 /// </summary>
 public sealed partial class NodeKey
 {
-    private const int KeySize = 2048;
-
     public NodeKey(IOptions<SharingOptions> options, IHostEnvironment environment, ILogger<NodeKey> logger)
     {
         var rsa = options.Value.NodeKeyPath is { Length: > 0 } path
@@ -45,53 +44,15 @@ public sealed partial class NodeKey
 
     private static RSA LoadOrCreate(string path, ILogger logger)
     {
-        if (!File.Exists(path))
-        {
-            try
-            {
-                var folder = Path.GetDirectoryName(path)!;
-                var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                    file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-                else
-                {
-                    Directory.CreateDirectory(folder);
-                }
-                using var created = RSA.Create(KeySize);
-                using var writer = new StreamWriter(path, file);
-                writer.Write(created.ExportPkcs8PrivateKeyPem());
-                LogCreated(logger, path);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another replica of this service wrote it first: use theirs.
-            }
-        }
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(File.ReadAllText(path));
-        }
-        catch (ArgumentException ex)
-        {
-            rsa.Dispose();
-            throw new InvalidOperationException($"Sharing:NodeKeyPath '{path}' does not hold a PEM RSA private key.", ex);
-        }
-        if (rsa.KeySize < KeySize)
-        {
-            rsa.Dispose();
-            throw new InvalidOperationException($"Sharing:NodeKeyPath '{path}' holds a {rsa.KeySize}-bit key; at least {KeySize} bits are required.");
-        }
+        var (rsa, created) = RsaKeyFile.LoadOrCreate(path, "Sharing:NodeKeyPath");
+        if (created) LogCreated(logger, path);
         return rsa;
     }
 
     private static RSA Ephemeral(ILogger logger)
     {
         LogEphemeral(logger);
-        return RSA.Create(KeySize);
+        return RSA.Create(RsaKeyFile.MinimumKeySize);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the node key at {Path}")]
