@@ -6,12 +6,17 @@ using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Audit.Consumers;
 
-/// <summary>Appends one audit entry per event, once per message id.</summary>
-public abstract class AuditEventConsumer<TMessage>(AuditDbContext db, AuditLog log) : IdempotentConsumer<AuditDbContext, TMessage>(db)
+/// <summary>Appends one audit entry per event, once per message id; a batch of events is one append (one lock, one COPY).</summary>
+public abstract class AuditEventConsumer<TMessage>(AuditDbContext db, AuditLog log) : IdempotentBatchConsumer<AuditDbContext, TMessage>(db)
     where TMessage : class
 {
+    protected override Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken) =>
+        log.AppendManyAsync([.. messages.Select(Entry)], cancellationToken);
+
     protected override Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken) =>
-        log.AppendAsync(Describe(context.Message) with { MessageId = context.MessageId }, cancellationToken);
+        log.AppendAsync(Entry(context), cancellationToken);
+
+    private AuditEvent Entry(ConsumeContext<TMessage> context) => Describe(context.Message) with { MessageId = context.MessageId };
 
     protected abstract AuditEvent Describe(TMessage message);
 }

@@ -1,3 +1,4 @@
+using MassTransit;
 using Platform.Audit.Consumers;
 using Platform.Audit.Model;
 using Platform.ServiceDefaults;
@@ -13,9 +14,9 @@ internal static class Extensions
         builder.AddServiceDatabase<AuditDbContext>();
         builder.AddServiceBus("audit", node, bus =>
         {
-            bus.AddConsumer<RecordPublishedAuditConsumer>();
-            bus.AddConsumer<RecordUpdatedAuditConsumer>();
-            bus.AddConsumer<RecordWithdrawnAuditConsumer>();
+            bus.AddConsumer<RecordPublishedAuditConsumer, IdempotentBatchConsumerDefinition<RecordPublishedAuditConsumer>>();
+            bus.AddConsumer<RecordUpdatedAuditConsumer, IdempotentBatchConsumerDefinition<RecordUpdatedAuditConsumer>>();
+            bus.AddConsumer<RecordWithdrawnAuditConsumer, IdempotentBatchConsumerDefinition<RecordWithdrawnAuditConsumer>>();
             bus.AddConsumer<ApiCallAuditConsumer>(typeof(ApiCallAuditConsumerDefinition));
             bus.AddConsumer<AuditCheckpointConsumer>();
             bus.AddConsumer<WitnessCopiesRequestedConsumer>();

@@ -134,9 +134,20 @@ public static class RecordsApi
         else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
         var total = await query.CountAsync(cancellationToken);
-        var ordered = search is { } ranked
-            ? query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id)
-            : query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+        IOrderedQueryable<ArchiveRecord> ordered;
+        if (search is not { } ranked)
+        {
+            ordered = query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+        }
+        else if (paging.Skip + paging.Size <= (ranked.HasBigrams ? await query.CountAsync(r => r.SearchVector!.Matches(ranked.Best), cancellationToken) : total))
+        {
+            // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
+            ordered = query.Where(r => r.SearchVector!.Matches(ranked.Best)).OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+        }
+        else
+        {
+            ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+        }
         var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
 
         RecordFacets? facets = null;

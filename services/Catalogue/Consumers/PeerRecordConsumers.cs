@@ -9,59 +9,32 @@ using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Catalogue.Consumers;
 
-/// <summary>Adds a record another department published to this node's federated catalogue.</summary>
-public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
-    : IdempotentConsumer<CatalogueDbContext, RecordPublished>(db)
+/// <summary>
+/// Base of the federated view's consumers: events of other departments only, applied in batches; the records a
+/// batch is about are loaded in one query, so each event finds its record (or the one an earlier event of the same
+/// batch added) among the tracked entities.
+/// </summary>
+public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOptions<NodeOptions> node)
+    : IdempotentBatchConsumer<CatalogueDbContext, TMessage>(db)
+    where TMessage : class
 {
-    protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken)
-    {
-        var message = context.Message;
-        return message.Department == node.Value.Id
-            ? Task.CompletedTask
-            : FederatedView.UpsertAsync(Db, message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, clock, cancellationToken);
-    }
-}
+    protected abstract (Guid RecordId, string Department) About(TMessage message);
 
-/// <summary>Keeps a peer's record current in the federated catalogue.</summary>
-public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
-    : IdempotentConsumer<CatalogueDbContext, RecordUpdated>(db)
-{
-    protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken)
-    {
-        var message = context.Message;
-        return message.Department == node.Value.Id
-            ? Task.CompletedTask
-            : FederatedView.UpsertAsync(Db, message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, clock, cancellationToken);
-    }
-}
+    protected override bool Concerns(TMessage message) => About(message).Department != node.Value.Id;
 
-/// <summary>Hides a record its department withdrew (or stopped sharing).</summary>
-public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<NodeOptions> node)
-    : IdempotentConsumer<CatalogueDbContext, RecordWithdrawn>(db)
-{
-    protected override async Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
+    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
     {
-        var message = context.Message;
-        if (message.Department == node.Value.Id)
-        {
-            return;
-        }
-        var record = await Db.FederatedRecords.SingleOrDefaultAsync(r => r.RecordId == message.RecordId, cancellationToken);
-        if (record is not null && record.Version < message.Version)
-        {
-            record.Version = message.Version;
-            record.Withdrawn = true;
-        }
+        var ids = messages.Select(m => About(m.Message).RecordId).Distinct().ToList();
+        await Db.FederatedRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
+        await base.HandleBatchAsync(messages, cancellationToken);
     }
-}
 
-internal static class FederatedView
-{
+    protected FederatedRecord? Tracked(Guid recordId) => Db.FederatedRecords.Local.FindEntry(recordId)?.Entity;
+
     /// <summary>Inserts or advances a peer's record; an older version arriving late changes nothing.</summary>
-    public static async Task UpsertAsync(CatalogueDbContext db, Guid recordId, string department, int version, RecordMetadata metadata,
-        DateTimeOffset publishedAt, TimeProvider clock, CancellationToken cancellationToken)
+    protected void Upsert(Guid recordId, string department, int version, RecordMetadata metadata, DateTimeOffset publishedAt, DateTimeOffset now)
     {
-        var record = await db.FederatedRecords.SingleOrDefaultAsync(r => r.RecordId == recordId, cancellationToken);
+        var record = Tracked(recordId);
         if (record is null)
         {
             record = new FederatedRecord
@@ -72,9 +45,9 @@ internal static class FederatedView
                 Title = metadata.Title,
                 FondsCode = metadata.FondsCode,
                 PublishedAt = publishedAt,
-                ReceivedAt = clock.GetUtcNow(),
+                ReceivedAt = now,
             };
-            db.FederatedRecords.Add(record);
+            Db.FederatedRecords.Add(record);
         }
         else if (record.Version >= version)
         {
@@ -82,6 +55,52 @@ internal static class FederatedView
         }
         record.Apply(version, metadata);
         record.PublishedAt = publishedAt;
-        record.ReceivedAt = clock.GetUtcNow();
+        record.ReceivedAt = now;
+    }
+}
+
+/// <summary>Adds a record another department published to this node's federated catalogue.</summary>
+public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
+    : FederatedViewConsumer<RecordPublished>(db, node)
+{
+    protected override (Guid RecordId, string Department) About(RecordPublished message) => (message.RecordId, message.Department);
+
+    protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken)
+    {
+        var m = context.Message;
+        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt, clock.GetUtcNow());
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Keeps a peer's record current in the federated catalogue.</summary>
+public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
+    : FederatedViewConsumer<RecordUpdated>(db, node)
+{
+    protected override (Guid RecordId, string Department) About(RecordUpdated message) => (message.RecordId, message.Department);
+
+    protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken)
+    {
+        var m = context.Message;
+        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt, clock.GetUtcNow());
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Hides a record its department withdrew (or stopped sharing).</summary>
+public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<NodeOptions> node)
+    : FederatedViewConsumer<RecordWithdrawn>(db, node)
+{
+    protected override (Guid RecordId, string Department) About(RecordWithdrawn message) => (message.RecordId, message.Department);
+
+    protected override Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
+    {
+        var record = Tracked(context.Message.RecordId);
+        if (record is not null && record.Version < context.Message.Version)
+        {
+            record.Version = context.Message.Version;
+            record.Withdrawn = true;
+        }
+        return Task.CompletedTask;
     }
 }

@@ -15,9 +15,9 @@ internal static class Extensions
         builder.AddServiceDatabase<CatalogueDbContext>();
         builder.AddServiceBus("catalogue", node, bus =>
         {
-            bus.AddConsumer<PeerRecordPublishedConsumer>();
-            bus.AddConsumer<PeerRecordUpdatedConsumer>();
-            bus.AddConsumer<PeerRecordWithdrawnConsumer>();
+            bus.AddConsumer<PeerRecordPublishedConsumer, IdempotentBatchConsumerDefinition<PeerRecordPublishedConsumer>>();
+            bus.AddConsumer<PeerRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<PeerRecordUpdatedConsumer>>();
+            bus.AddConsumer<PeerRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<PeerRecordWithdrawnConsumer>>();
             bus.AddConsumer<GetRecordContentConsumer, GetRecordContentConsumerDefinition>();
         });
         builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));

@@ -27,10 +27,11 @@ public static class SearchText
 
     /// <summary>
     /// The query a text search needs: <c>Match</c> requires every character and word of <paramref name="q"/> and
-    /// one of its bigrams; <c>Rank</c> (any of its bigrams and words) scores how much of it appears as written.
-    /// Null when <paramref name="q"/> holds nothing searchable.
+    /// one of its bigrams; <c>Rank</c> (any of its bigrams and words) scores how much of it appears as written;
+    /// <c>Best</c> requires all of it (every bigram too), the matches that share the top rank. Null when
+    /// <paramref name="q"/> holds nothing searchable.
     /// </summary>
-    public static (NpgsqlTsQuery Match, NpgsqlTsQuery Rank)? Query(string q)
+    public static SearchQuery? Query(string q)
     {
         var required = new HashSet<string>(StringComparer.Ordinal);
         Tokenize(q, required, unigrams: true, bigrams: false);
@@ -44,10 +45,11 @@ public static class SearchText
         var all = Combine(required, (l, r) => new NpgsqlTsQueryAnd(l, r));
         if (bigrams.Count == 0)
         {
-            return (all, Combine(required, (l, r) => new NpgsqlTsQueryOr(l, r)));
+            return new SearchQuery(all, Combine(required, (l, r) => new NpgsqlTsQueryOr(l, r)), all, HasBigrams: false);
         }
         var anyBigram = Combine(bigrams, (l, r) => new NpgsqlTsQueryOr(l, r));
-        return (new NpgsqlTsQueryAnd(all, anyBigram), anyBigram);
+        var allBigrams = Combine(bigrams, (l, r) => new NpgsqlTsQueryAnd(l, r));
+        return new SearchQuery(new NpgsqlTsQueryAnd(all, anyBigram), anyBigram, new NpgsqlTsQueryAnd(all, allBigrams), HasBigrams: true);
     }
 
     private static NpgsqlTsQuery Combine(IEnumerable<string> tokens, Func<NpgsqlTsQuery, NpgsqlTsQuery, NpgsqlTsQuery> join) =>
@@ -102,3 +104,10 @@ public static class SearchText
     // CJK Unified Ideographs with extension A and the compatibility block; surrogate pairs (extension B+) are rare in titles.
     private static bool IsHan(char c) => c is >= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF' or >= '\uF900' and <= '\uFAFF';
 }
+
+/// <summary>
+/// A parsed search. The tokens carry no positions, so every record matching <see cref="Best"/> has the same (top)
+/// <see cref="Rank"/>: a page that lies within them is simply the newest of them, which an index answers without
+/// ranking every match. Ranking is needed only for pages past them (or when <see cref="HasBigrams"/> is false, never).
+/// </summary>
+public sealed record SearchQuery(NpgsqlTsQuery Match, NpgsqlTsQuery Rank, NpgsqlTsQuery Best, bool HasBigrams);

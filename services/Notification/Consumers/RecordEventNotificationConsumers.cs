@@ -12,16 +12,23 @@ namespace Platform.Notification.Consumers;
 /// Turns one event into one delivery (webhook or e-mail) or inbox item per matching subscription, once per message id
 /// (the inbox of <see cref="IdempotentConsumer{TContext, TMessage}"/> ignores redeliveries).
 /// </summary>
-public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, TimeProvider clock) : IdempotentConsumer<NotificationDbContext, TMessage>(db)
+public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, TimeProvider clock) : IdempotentBatchConsumer<NotificationDbContext, TMessage>(db)
     where TMessage : class
 {
+    // One consumer instance handles one batch: the subscriptions are read once per batch and event type.
+    private readonly Dictionary<string, List<Subscription>> _candidates = new(StringComparer.Ordinal);
+
     protected abstract EventFacts Describe(TMessage message);
 
     protected override async Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken)
     {
         var facts = Describe(context.Message);
-        var candidates = await Db.Subscriptions.AsNoTracking().Where(s => s.EventTypes.Contains(facts.EventType) || s.EventTypes.Contains("*"))
-            .ToListAsync(cancellationToken);
+        if (!_candidates.TryGetValue(facts.EventType, out var candidates))
+        {
+            candidates = await Db.Subscriptions.AsNoTracking().Where(s => s.EventTypes.Contains(facts.EventType) || s.EventTypes.Contains("*"))
+                .ToListAsync(cancellationToken);
+            _candidates[facts.EventType] = candidates;
+        }
         var subscriptions = candidates.Where(s => s.Matches(facts)).ToList();
         if (subscriptions.Count == 0)
         {
@@ -79,14 +86,4 @@ public sealed class RecordWithdrawnNotificationConsumer(NotificationDbContext db
 {
     protected override EventFacts Describe(RecordWithdrawn message) =>
         new(EventTypes.RecordWithdrawn, message.Department, null, null, $"{message.Department} 撤回档案 {message.RecordId}");
-}
-
-/// <summary>
-/// One message at a time per queue: deliveries are then queued in the order the events were published (the outbox
-/// publishes in commit order), and a burst of events holds one database connection, not one per prefetched message.
-/// </summary>
-public sealed class NotificationConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
-    where TConsumer : class, IConsumer
-{
-    public NotificationConsumerDefinition() => ConcurrentMessageLimit = 1;
 }

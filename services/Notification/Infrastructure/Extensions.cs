@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
 using Platform.Notification.Consumers;
 using Platform.Notification.Model;
@@ -14,9 +15,9 @@ internal static class Extensions
         builder.AddServiceDatabase<NotificationDbContext>();
         builder.AddServiceBus("notification", node, bus =>
         {
-            bus.AddConsumer<RecordPublishedNotificationConsumer>(typeof(NotificationConsumerDefinition<RecordPublishedNotificationConsumer>));
-            bus.AddConsumer<RecordUpdatedNotificationConsumer>(typeof(NotificationConsumerDefinition<RecordUpdatedNotificationConsumer>));
-            bus.AddConsumer<RecordWithdrawnNotificationConsumer>(typeof(NotificationConsumerDefinition<RecordWithdrawnNotificationConsumer>));
+            bus.AddConsumer<RecordPublishedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordPublishedNotificationConsumer>>();
+            bus.AddConsumer<RecordUpdatedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordUpdatedNotificationConsumer>>();
+            bus.AddConsumer<RecordWithdrawnNotificationConsumer, IdempotentBatchConsumerDefinition<RecordWithdrawnNotificationConsumer>>();
         });
 
         builder.Services.AddDataProtection()

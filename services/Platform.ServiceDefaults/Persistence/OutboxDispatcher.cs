@@ -13,7 +13,7 @@ public sealed class OutboxOptions
 {
     public const string Section = "Outbox";
 
-    public int BatchSize { get; set; } = 200;
+    public int BatchSize { get; set; } = 500;
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan RetainDispatched { get; set; } = TimeSpan.FromDays(7);
@@ -94,14 +94,13 @@ public sealed partial class OutboxDispatcher<TContext>(
             // Each failure is recorded on its row below; the rows are retried (same message id) next round.
         }
 
-        var published = 0;
         var now = clock.GetUtcNow();
+        var dispatched = new List<long>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             if (publishing[i].IsCompletedSuccessfully)
             {
-                batch[i].DispatchedAt = now;
-                published++;
+                dispatched.Add(batch[i].Sequence);
                 continue;
             }
             var reason = publishing[i].Exception?.GetBaseException().Message ?? "cancelled";
@@ -110,9 +109,15 @@ public sealed partial class OutboxDispatcher<TContext>(
             LogPublishFailed(logger, batch[i].MessageId, batch[i].MessageType, reason);
         }
 
+        // One statement marks the whole batch; only failed rows go through change tracking.
+        if (dispatched.Count > 0)
+        {
+            await db.OutboxMessages.Where(m => dispatched.Contains(m.Sequence))
+                .ExecuteUpdateAsync(update => update.SetProperty(m => m.DispatchedAt, now), cancellationToken);
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return published;
+        return dispatched.Count;
     }
 
     private async Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)

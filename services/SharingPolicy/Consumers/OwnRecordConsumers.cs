@@ -9,57 +9,31 @@ using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Consumers;
 
-/// <summary>Learns this department's announced records and their sharing attribute, and where other departments' records live.</summary>
-public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<NodeOptions> node)
-    : IdempotentConsumer<SharingDbContext, RecordPublished>(db)
+/// <summary>
+/// Base of the consumers that follow record events, in batches: this department's records with their sharing
+/// attribute, and other departments' records so that a request for one can be routed to its owner. The records a
+/// batch is about are loaded in one query per table and then found among the tracked entities.
+/// </summary>
+public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOptions<NodeOptions> node)
+    : IdempotentBatchConsumer<SharingDbContext, TMessage>(db)
+    where TMessage : class
 {
-    protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken) =>
-        context.Message.Department != node.Value.Id
-            ? SharedRecords.UpsertPeerAsync(Db, context.Message.RecordId, context.Message.Department, context.Message.Version, context.Message.Metadata, cancellationToken)
-            : SharedRecords.UpsertAsync(Db, context.Message.RecordId, context.Message.Version, context.Message.Metadata, context.Message.OccurredAt, cancellationToken);
-}
+    protected abstract Guid RecordIdOf(TMessage message);
 
-public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeOptions> node)
-    : IdempotentConsumer<SharingDbContext, RecordUpdated>(db)
-{
-    protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken) =>
-        context.Message.Department != node.Value.Id
-            ? SharedRecords.UpsertPeerAsync(Db, context.Message.RecordId, context.Message.Department, context.Message.Version, context.Message.Metadata, cancellationToken)
-            : SharedRecords.UpsertAsync(Db, context.Message.RecordId, context.Message.Version, context.Message.Metadata, context.Message.OccurredAt, cancellationToken);
-}
+    protected bool IsOwn(string department) => department == node.Value.Id;
 
-public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<NodeOptions> node)
-    : IdempotentConsumer<SharingDbContext, RecordWithdrawn>(db)
-{
-    protected override async Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
+    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
     {
-        if (context.Message.Department != node.Value.Id)
-        {
-            var peer = await Db.PeerRecords.SingleOrDefaultAsync(r => r.RecordId == context.Message.RecordId && r.Department == context.Message.Department, cancellationToken);
-            if (peer is not null && peer.Version < context.Message.Version)
-            {
-                peer.Version = context.Message.Version;
-                peer.Withdrawn = true;
-            }
-            return;
-        }
-        var record = await Db.Records.SingleOrDefaultAsync(r => r.RecordId == context.Message.RecordId, cancellationToken);
-        if (record is not null && record.Version < context.Message.Version)
-        {
-            record.Version = context.Message.Version;
-            record.Withdrawn = true;
-            record.UpdatedAt = context.Message.OccurredAt;
-        }
+        var ids = messages.Select(m => RecordIdOf(m.Message)).Distinct().ToList();
+        await Db.Records.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
+        await Db.PeerRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
+        await base.HandleBatchAsync(messages, cancellationToken);
     }
-}
 
-internal static class SharedRecords
-{
     /// <summary>Another department's record: remembered so a request for it can be routed to its owner.</summary>
-    public static async Task UpsertPeerAsync(SharingDbContext db, Guid recordId, string department, int version, RecordMetadata metadata,
-        CancellationToken cancellationToken)
+    protected void UpsertPeer(Guid recordId, string department, int version, RecordMetadata metadata)
     {
-        var record = await db.PeerRecords.SingleOrDefaultAsync(r => r.RecordId == recordId, cancellationToken);
+        var record = Db.PeerRecords.Local.FindEntry(recordId)?.Entity;
         if (record is not null && (record.Version >= version || record.Department != department))
         {
             return;
@@ -67,17 +41,16 @@ internal static class SharedRecords
         if (record is null)
         {
             record = new PeerRecord { RecordId = recordId, Department = department, Title = metadata.Title };
-            db.PeerRecords.Add(record);
+            Db.PeerRecords.Add(record);
         }
         record.Title = metadata.Title;
         record.Version = version;
         record.Withdrawn = false;
     }
 
-    public static async Task UpsertAsync(SharingDbContext db, Guid recordId, int version, RecordMetadata metadata, DateTimeOffset at,
-        CancellationToken cancellationToken)
+    protected void UpsertOwn(Guid recordId, int version, RecordMetadata metadata, DateTimeOffset at)
     {
-        var record = await db.Records.SingleOrDefaultAsync(r => r.RecordId == recordId, cancellationToken);
+        var record = Db.Records.Local.FindEntry(recordId)?.Entity;
         if (record is not null && record.Version >= version)
         {
             return;
@@ -89,7 +62,7 @@ internal static class SharedRecords
                 RecordId = recordId, FondsCode = metadata.FondsCode, Classification = metadata.Classification,
                 RetentionPeriod = metadata.RetentionPeriod, Sharing = metadata.Sharing,
             };
-            db.Records.Add(record);
+            Db.Records.Add(record);
         }
         record.Version = version;
         record.FondsCode = metadata.FondsCode;
@@ -99,5 +72,70 @@ internal static class SharedRecords
         record.Sharing = metadata.Sharing;
         record.Withdrawn = false;
         record.UpdatedAt = at;
+    }
+
+    protected void Upsert(Guid recordId, string department, int version, RecordMetadata metadata, DateTimeOffset at)
+    {
+        if (IsOwn(department))
+        {
+            UpsertOwn(recordId, version, metadata, at);
+        }
+        else
+        {
+            UpsertPeer(recordId, department, version, metadata);
+        }
+    }
+}
+
+/// <summary>Learns this department's announced records and their sharing attribute, and where other departments' records live.</summary>
+public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<NodeOptions> node) : RecordEventConsumer<RecordPublished>(db, node)
+{
+    protected override Guid RecordIdOf(RecordPublished message) => message.RecordId;
+
+    protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken)
+    {
+        var m = context.Message;
+        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeOptions> node) : RecordEventConsumer<RecordUpdated>(db, node)
+{
+    protected override Guid RecordIdOf(RecordUpdated message) => message.RecordId;
+
+    protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken)
+    {
+        var m = context.Message;
+        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<NodeOptions> node) : RecordEventConsumer<RecordWithdrawn>(db, node)
+{
+    protected override Guid RecordIdOf(RecordWithdrawn message) => message.RecordId;
+
+    protected override Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
+    {
+        var m = context.Message;
+        if (!IsOwn(m.Department))
+        {
+            var peer = Db.PeerRecords.Local.FindEntry(m.RecordId)?.Entity;
+            if (peer is not null && peer.Department == m.Department && peer.Version < m.Version)
+            {
+                peer.Version = m.Version;
+                peer.Withdrawn = true;
+            }
+            return Task.CompletedTask;
+        }
+        var record = Db.Records.Local.FindEntry(m.RecordId)?.Entity;
+        if (record is not null && record.Version < m.Version)
+        {
+            record.Version = m.Version;
+            record.Withdrawn = true;
+            record.UpdatedAt = m.OccurredAt;
+        }
+        return Task.CompletedTask;
     }
 }

@@ -16,9 +16,9 @@ internal static class Extensions
         builder.AddServiceDatabase<SharingDbContext>();
         builder.AddServiceBus("sharing", node, bus =>
         {
-            bus.AddConsumer<OwnRecordPublishedConsumer>();
-            bus.AddConsumer<OwnRecordUpdatedConsumer>();
-            bus.AddConsumer<OwnRecordWithdrawnConsumer>();
+            bus.AddConsumer<OwnRecordPublishedConsumer, IdempotentBatchConsumerDefinition<OwnRecordPublishedConsumer>>();
+            bus.AddConsumer<OwnRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<OwnRecordUpdatedConsumer>>();
+            bus.AddConsumer<OwnRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<OwnRecordWithdrawnConsumer>>();
             bus.AddConsumer<NodeAnnouncedConsumer>();
             bus.AddConsumer<SubmitAccessRequestConsumer, RoutedConsumerDefinition<SubmitAccessRequestConsumer, SubmitAccessRequest>>();
             bus.AddConsumer<AccessReviewStartedConsumer, RoutedConsumerDefinition<AccessReviewStartedConsumer, AccessReviewStarted>>();

@@ -42,6 +42,27 @@ public sealed class RecordSearchTests(TwoNodePlatform platform)
     }
 
     [Fact]
+    public async Task Pages_of_a_search_follow_one_ranking_whether_or_not_they_lie_among_the_top_ranked_matches()
+    {
+        using var http = await platform.DeptA.HttpAsync();
+        var fonds = UniqueFonds();
+        var whole = new List<string>();
+        for (var i = 0; i < 3; i++) whole.Add(await Push(http, fonds, $"档案共享工作第{i}次会议纪要", category: "administrative"));
+        var partial = await Push(http, fonds, "档案室共同享用规定", category: "administrative");
+        var other = await Push(http, fonds, "资源共享与档案保管", category: "administrative");
+
+        // One page of everything is ranked in full; pages of two are answered among the top-ranked matches (page 1),
+        // then by ranking (pages 2 and 3): together they must give the same order.
+        var all = Ids(await Search(http, $"q=档案共享&fonds={fonds}&pageSize=50"));
+        all.Take(3).ShouldBe(whole, ignoreOrder: true);
+        all.Skip(3).ShouldBe([partial, other], ignoreOrder: true);
+        var paged = new List<string>();
+        for (var page = 1; page <= 3; page++) paged.AddRange(Ids(await Search(http, $"q=档案共享&fonds={fonds}&pageSize=2&page={page}")));
+        paged.ShouldBe(all);
+        (await Search(http, $"q=档案共享&fonds={fonds}&pageSize=2&page=3")).GetProperty("total").GetInt32().ShouldBe(5);
+    }
+
+    [Fact]
     public async Task Search_covers_creator_and_document_number_and_filters_and_facets_narrow_it()
     {
         using var http = await platform.DeptA.HttpAsync();

@@ -16,10 +16,14 @@ public sealed class SearchTextTests
     [Fact]
     public void A_query_requires_its_characters_and_one_bigram_and_ranks_by_bigrams()
     {
-        var (match, rank) = SearchText.Query("档案共享")!.Value;
-        match.ToString().ShouldContain("'档'");
-        match.ToString().ShouldContain("'共享'");
-        rank.ToString().ShouldNotContain("'档' ");
+        var query = SearchText.Query("档案共享")!;
+        query.Match.ToString().ShouldContain("'档'");
+        query.Match.ToString().ShouldContain("'共享'");
+        query.Rank.ToString().ShouldNotContain("'档' ");
+        foreach (var bigram in new[] { "'档案'", "'案共'", "'共享'" }) query.Best.ToString().ShouldContain(bigram);
+        query.Best.ToString().ShouldNotContain("|");
+        query.HasBigrams.ShouldBeTrue();
+        SearchText.Query("第4711号")!.HasBigrams.ShouldBeFalse();
         SearchText.Query("、，。").ShouldBeNull();
     }
 }
