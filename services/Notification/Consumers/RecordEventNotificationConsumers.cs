@@ -29,23 +29,32 @@ public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, T
                 .ToListAsync(cancellationToken);
             _candidates[facts.EventType] = candidates;
         }
+        Notifications.Add(Db, candidates, facts, context.MessageId!.Value, context.Message, clock.GetUtcNow());
+    }
+}
+
+/// <summary>Turns one event into a delivery (webhook or e-mail) or inbox item for each subscription it matches.</summary>
+internal static class Notifications
+{
+    public static void Add(NotificationDbContext db, IEnumerable<Subscription> candidates, EventFacts facts, Guid messageId, object data,
+        DateTimeOffset now)
+    {
         var subscriptions = candidates.Where(s => s.Matches(facts)).ToList();
         if (subscriptions.Count == 0)
         {
             return;
         }
-        var now = clock.GetUtcNow();
-        var payload = JsonSerializer.Serialize(new { type = facts.EventType, timestamp = now, data = context.Message }, JsonSerializerOptions.Web);
+        var payload = JsonSerializer.Serialize(new { type = facts.EventType, timestamp = now, data }, JsonSerializerOptions.Web);
         foreach (var subscription in subscriptions)
         {
             if (subscription.Channel == Channels.Inbox)
             {
-                Db.InboxItems.Add(new InboxItem
+                db.InboxItems.Add(new InboxItem
                 {
                     Id = Guid.CreateVersion7(),
                     Department = subscription.Department,
                     SubscriptionId = subscription.Id,
-                    MessageId = context.MessageId!.Value,
+                    MessageId = messageId,
                     EventType = facts.EventType,
                     Summary = facts.Summary,
                     Payload = payload,
@@ -53,11 +62,11 @@ public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, T
                 });
                 continue;
             }
-            Db.Deliveries.Add(new Delivery
+            db.Deliveries.Add(new Delivery
             {
                 Id = Guid.CreateVersion7(),
                 SubscriptionId = subscription.Id,
-                MessageId = context.MessageId!.Value,
+                MessageId = messageId,
                 EventType = facts.EventType,
                 Payload = payload,
                 Summary = facts.Summary,

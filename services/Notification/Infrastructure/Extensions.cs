@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
+using Platform.Contracts;
 using Platform.Notification.Consumers;
 using Platform.Notification.Model;
 using Platform.ServiceDefaults;
@@ -18,6 +19,7 @@ internal static class Extensions
             bus.AddConsumer<RecordPublishedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordPublishedNotificationConsumer>>();
             bus.AddConsumer<RecordUpdatedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordUpdatedNotificationConsumer>>();
             bus.AddConsumer<RecordWithdrawnNotificationConsumer, IdempotentBatchConsumerDefinition<RecordWithdrawnNotificationConsumer>>();
+            bus.AddConsumer<SharingNoticeConsumer, RoutedConsumerDefinition<SharingNoticeConsumer, SharingNotice>>();
         });
 
         builder.Services.AddDataProtection()

@@ -103,5 +103,6 @@ public static class EventTypes
     public const string RecordUpdated = "record.updated";
     public const string RecordWithdrawn = "record.withdrawn";
 
-    public static readonly IReadOnlyList<string> All = [RecordPublished, RecordUpdated, RecordWithdrawn];
+    /// <summary>The record events, and the sharing notices (<see cref="Contracts.SharingNoticeKinds"/>: reviews, decisions, expiring grants).</summary>
+    public static readonly IReadOnlyList<string> All = [RecordPublished, RecordUpdated, RecordWithdrawn, .. Contracts.SharingNoticeKinds.All];
 }

@@ -20,6 +20,12 @@ public sealed class SharingOptions
     /// <summary>How often overdue reviews are looked for.</summary>
     public TimeSpan DeadlineSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long before a pending review's deadline the owner's reviewers are reminded (once).</summary>
+    public TimeSpan ReviewReminderBefore { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long before a grant expires its holder is told (once).</summary>
+    public TimeSpan GrantReminderBefore { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Grant validity when the rule does not say.</summary>
     public TimeSpan DefaultGrantValidity { get; set; } = TimeSpan.FromDays(30);
 

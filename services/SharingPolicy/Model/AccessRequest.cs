@@ -23,6 +23,9 @@ public sealed class AccessRequest
     public int? RuleVersion { get; set; }
     public DateTimeOffset? ReviewDeadline { get; set; }
     public bool Overdue { get; set; }
+
+    /// <summary>When the owner's reviewers were reminded that the deadline is near.</summary>
+    public DateTimeOffset? ReminderSentAt { get; set; }
     public string? Reason { get; set; }
     public string? DecidedBy { get; set; }
     public DateTimeOffset? DecidedAt { get; set; }
@@ -103,6 +106,9 @@ public sealed class Grant
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public string? RevokeReason { get; set; }
+
+    /// <summary>When the holder was told that the grant expires soon (owner side).</summary>
+    public DateTimeOffset? ExpiryReminderSentAt { get; set; }
     public required string Token { get; set; }
     public int Deliveries { get; set; }
 

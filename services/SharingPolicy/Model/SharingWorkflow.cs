@@ -63,6 +63,8 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
                 ? now + limit
                 : WorkingDays.Add(now, decision.Rule?.ReviewWorkingDays ?? options.Value.ReviewWorkingDays, options.Value.Holidays.ToHashSet());
             request.MoveTo(AccessRequestStatus.PendingReview, now, $"review due by {request.ReviewDeadline:u}");
+            db.Publish(Notices.Of(request, SharingNoticeKinds.ReviewRequested, Self,
+                $"{request.RequesterDepartment} 申请查阅档案，请于 {Notices.Local(request.ReviewDeadline.Value)} 前审核（用途：{request.Purpose}）", request.ReviewDeadline, now));
             db.Publish(new AccessReviewStarted(request.Id, Self, request.RequesterDepartment, request.ReviewDeadline.Value, now));
         }
     }
@@ -91,6 +93,7 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
         request.Automatic = automatic;
         request.DecidedBy = by;
         request.DecidedAt = now;
+        db.Publish(Notices.Of(request, SharingNoticeKinds.RequestDecided, request.RequesterDepartment, $"{Self} 驳回了查阅申请：{reason}", null, now));
         db.Publish(new AccessDecided(request.Id, Self, request.RequesterDepartment, request.RecordId, SharingTerms.Rejected, automatic, reason, by, now));
     }
 
@@ -128,6 +131,8 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
         request.DecidedBy = by;
         request.DecidedAt = now;
         request.GrantId = grant.Id;
+        db.Publish(Notices.Of(request, SharingNoticeKinds.RequestDecided, request.RequesterDepartment,
+            $"{Self} 批准了查阅申请，授权有效至 {Notices.Local(grant.ExpiresAt)}", grant.ExpiresAt, now) with { GrantId = grant.Id });
         db.Publish(new AccessDecided(request.Id, Self, request.RequesterDepartment, request.RecordId, SharingTerms.Approved, automatic, comment, by, now));
         db.Publish(new GrantIssued(grant.Id, request.Id, Self, request.RequesterDepartment, request.RecordId, grant.Fields, grant.Masks, grant.ExpiresAt, grant.Token, now));
     }
@@ -137,4 +142,20 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
         var rules = await db.Rules.AsNoTracking().ToListAsync(cancellationToken);
         return SharingDecision.Evaluate(record, rules, request.RequesterDepartment, request.Purpose, request.Fields, options.Value.DefaultGrantValidity);
     }
+}
+
+/// <summary>Builds the <see cref="SharingNotice"/>s the workflow and the sweeps publish.</summary>
+internal static class Notices
+{
+    private static readonly TimeZoneInfo ChinaStandardTime = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    public static SharingNotice Of(AccessRequest request, string kind, string to, string summary, DateTimeOffset? due, DateTimeOffset now) =>
+        new(to, kind, request.Id, request.GrantId, request.RecordId, request.OwnerDepartment, request.RequesterDepartment, summary, due, now);
+
+    public static SharingNotice Of(Grant grant, string kind, string to, string summary, DateTimeOffset now) =>
+        new(to, kind, grant.RequestId, grant.Id, grant.RecordId, grant.OwnerDepartment, grant.RequesterDepartment, summary, grant.ExpiresAt, now);
+
+    /// <summary>A time as people at a Chinese department read it (Beijing time).</summary>
+    public static string Local(DateTimeOffset at) =>
+        TimeZoneInfo.ConvertTime(at, ChinaStandardTime).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + "（北京时间）";
 }

@@ -175,6 +175,10 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("record_title");
 
+                    b.Property<DateTimeOffset?>("ReminderSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reminder_sent_at");
+
                     b.Property<string>("RequestedBy")
                         .IsRequired()
                         .HasColumnType("text")
@@ -280,6 +284,10 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset?>("ExpiryReminderSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expiry_reminder_sent_at");
 
                     b.PrimitiveCollection<List<string>>("Fields")
                         .IsRequired()
