@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Audit.Infrastructure;
+using Platform.ServiceDefaults;
 
 namespace Platform.Audit.Model;
 
@@ -58,13 +59,14 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
                 OccurredAt = ToMicroseconds(auditEvent.OccurredAt),
                 RecordedAt = recordedAt,
                 Department = auditEvent.Department,
-                Actor = auditEvent.Actor,
+                Actor = PersonalData.Mask(auditEvent.Actor)!,
                 Action = auditEvent.Action,
-                Subject = auditEvent.Subject,
+                Subject = PersonalData.Mask(auditEvent.Subject),
                 Outcome = auditEvent.Outcome,
                 TraceId = auditEvent.TraceId ?? Activity.Current?.TraceId.ToString(),
                 MessageId = auditEvent.MessageId,
-                Details = auditEvent.Details as string ?? JsonSerializer.Serialize(auditEvent.Details, JsonSerializerOptions.Web),
+                // Free text (paths, titles, comments) can carry ID-card or phone numbers; the log keeps them masked.
+                Details = PersonalData.Mask(auditEvent.Details as string ?? JsonSerializer.Serialize(auditEvent.Details, JsonSerializerOptions.Web))!,
                 PreviousHash = previous,
                 Hash = "",
                 HashAlgorithm = algorithm,
