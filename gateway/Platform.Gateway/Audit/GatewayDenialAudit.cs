@@ -87,9 +87,16 @@ internal sealed partial class GatewayDenialAuditMiddleware(RequestDelegate next,
 
 internal static class GatewayDenialAuditExtensions
 {
-    /// <summary>The bus the denials go out on (no consumers) and the middleware, outermost so that every limit's answer is seen.</summary>
+    /// <summary>
+    /// The bus the denials go out on (no consumers). Best effort: the gateway stays ready while the broker is away, so the
+    /// bus is left out of <c>/health/ready</c>.
+    /// </summary>
     public static WebApplicationBuilder AddGatewayDenialAudit(this WebApplicationBuilder builder, NodeOptions node) =>
-        builder.AddServiceBus("gateway", node);
+        builder.AddServiceBus("gateway", node, bus => bus.ConfigureHealthCheckOptions(options =>
+        {
+            options.Tags.Clear();
+            options.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded;
+        }));
 
     public static IApplicationBuilder UseGatewayDenialAudit(this IApplicationBuilder app) => app.UseMiddleware<GatewayDenialAuditMiddleware>();
 }
