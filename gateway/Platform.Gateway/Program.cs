@@ -1,3 +1,4 @@
+using Platform.Gateway.Audit;
 using Platform.Gateway.Auth;
 using Platform.Gateway.Docs;
 using Platform.Gateway.Infrastructure;
@@ -10,9 +11,12 @@ var node = builder.AddHostingDefaults("gateway");
 builder.AddGatewayDatabase();
 builder.AddGatewayAuth(node);
 builder.AddGatewayProxy();
+builder.AddGatewayDenialAudit(node);
 
 var app = builder.Build();
 
+app.UseGatewayDenialAudit();
+app.UseGatewayRequestLimits();
 app.UseTokenRequestRateLimit();
 app.UseServiceDefaults();
 app.UseRateLimiter();

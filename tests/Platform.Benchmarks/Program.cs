@@ -21,6 +21,8 @@ IScenario[] scenarios =
     new SearchLatencyScenario(),
     new WebhookDeliveryScenario(),
     new AccessRequestScenario(),
+    new AuditAppendScenario(),
+    new AuditVerifyScenario(),
     new MemoryScenario("after load"),
 ];
 

@@ -14,6 +14,8 @@ internal static class ProxyExtensions
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 
         builder.Services.AddGatewayRateLimits(builder.Configuration);
+        // Callers need not know which server software answers.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         if (builder.Configuration.GetValue("Gateway:ReadyChecksServices", true))
         {

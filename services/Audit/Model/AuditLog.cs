@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Audit.Infrastructure;
+using Platform.ServiceDefaults;
 
 namespace Platform.Audit.Model;
 
@@ -36,6 +37,15 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
         }
         if (events.Count == 0) return [];
 
+        // Serialising and masking need no chain position, so they happen before the lock: the section that holds it stays short.
+        var prepared = events.Select(e => (
+                Event: e,
+                Actor: PersonalData.Mask(e.Actor)!,
+                Subject: PersonalData.Mask(e.Subject),
+                // Free text (paths, titles, comments) can carry ID-card or phone numbers; the log keeps them masked.
+                Details: PersonalData.Mask(e.Details as string ?? JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web))!))
+            .ToList();
+
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         long sequence;
         string previous;
@@ -50,7 +60,8 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
         var algorithm = options.Value.HashAlgorithm;
         var recordedAt = ToMicroseconds(clock.GetUtcNow());
         var entries = new List<AuditEntry>(events.Count);
-        foreach (var auditEvent in events)
+        var canonical = new ArrayBufferWriter<byte>(1024);
+        foreach (var (auditEvent, actor, subject, details) in prepared)
         {
             var entry = new AuditEntry
             {
@@ -58,18 +69,20 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
                 OccurredAt = ToMicroseconds(auditEvent.OccurredAt),
                 RecordedAt = recordedAt,
                 Department = auditEvent.Department,
-                Actor = auditEvent.Actor,
+                Actor = actor,
                 Action = auditEvent.Action,
-                Subject = auditEvent.Subject,
+                Subject = subject,
                 Outcome = auditEvent.Outcome,
                 TraceId = auditEvent.TraceId ?? Activity.Current?.TraceId.ToString(),
                 MessageId = auditEvent.MessageId,
-                Details = auditEvent.Details as string ?? JsonSerializer.Serialize(auditEvent.Details, JsonSerializerOptions.Web),
+                Details = details,
                 PreviousHash = previous,
                 Hash = "",
                 HashAlgorithm = algorithm,
             };
-            entry.Hash = entry.ComputeHash();
+            canonical.ResetWrittenCount();
+            entry.WriteCanonical(canonical);
+            entry.Hash = ChainHash.Hex(algorithm, canonical.WrittenSpan);
             previous = entry.Hash;
             entries.Add(entry);
         }

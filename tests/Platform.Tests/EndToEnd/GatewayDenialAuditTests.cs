@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Platform.Tests.Infrastructure;
+using Shouldly;
+
+namespace Platform.Tests.EndToEnd;
+
+/// <summary>
+/// Calls the gateway turns away itself never reach a service, so the gateway announces them: they must appear in the
+/// node's audit log as denials, without any secret, token or personal data of the request.
+/// </summary>
+[Collection(TwoNodeCollection.Name)]
+public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
+{
+    private const string Secret = "s3cret-0f-the-caller";
+
+    [Fact]
+    public async Task A_call_without_a_token_and_a_call_with_a_bad_token_are_audited_as_denied_by_the_gateway()
+    {
+        var record = Guid.NewGuid();
+        using var anonymous = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        using (var denied = await anonymous.GetAsync($"api/catalogue/records/{record}?client_secret={Secret}&access_token={Secret}"))
+        {
+            denied.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+        using (var badToken = new HttpRequestMessage(HttpMethod.Delete, $"api/catalogue/records/{record}"))
+        {
+            badToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
+            using var denied = await anonymous.SendAsync(badToken);
+            denied.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        var entries = await EntriesAsync($"subject=/api/catalogue/records/{record}", 2);
+        entries.Select(e => e.GetProperty("action").GetString()).ShouldBe(["api.gateway.get", "api.gateway.delete"], ignoreOrder: true);
+        foreach (var entry in entries)
+        {
+            entry.GetProperty("outcome").GetString().ShouldBe("denied");
+            entry.GetProperty("actor").GetString().ShouldBe("anonymous");
+            using var details = JsonDocument.Parse(entry.GetProperty("details").GetString()!);
+            details.RootElement.GetProperty("status").GetInt32().ShouldBe(401);
+            details.RootElement.GetProperty("service").GetString().ShouldBe("gateway");
+            entry.GetRawText().ShouldNotContain(Secret);
+        }
+    }
+
+    [Fact]
+    public async Task A_call_with_a_token_lacking_the_role_is_audited_as_denied()
+    {
+        var requester = platform.DeptA.RoleClients["requester"];
+        using var http = await platform.DeptA.HttpAsync(requester);
+        using (var denied = await http.PostJsonAsync("api/catalogue/records", Records.Valid()))
+        {
+            denied.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        }
+
+        var token = http.DefaultRequestHeaders.Authorization!.Parameter!;
+        var entries = await EntriesAsync($"actor={requester.Id}&action=api.catalogue.post", 1);
+        var entry = entries.ShouldHaveSingleItem();
+        entry.GetProperty("outcome").GetString().ShouldBe("denied");
+        entry.GetProperty("department").GetString().ShouldBe(platform.DeptA.Id);
+        entry.GetRawText().ShouldNotContain(token);
+        entry.GetRawText().ShouldNotContain(requester.Secret);
+    }
+
+    [Fact]
+    public async Task A_failed_token_request_is_audited_with_the_client_id_but_never_the_secret()
+    {
+        var clientId = $"intruder-{Guid.NewGuid():N}";
+        using var anonymous = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        using (var response = await anonymous.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = Secret,
+        })))
+        {
+            ((int)response.StatusCode).ShouldBeInRange(400, 401);
+        }
+
+        var entry = (await EntriesAsync($"actor={clientId}", 1)).ShouldHaveSingleItem();
+        entry.GetProperty("action").GetString().ShouldBe("api.gateway.post");
+        entry.GetProperty("subject").GetString().ShouldBe("/connect/token");
+        entry.GetProperty("outcome").GetString().ShouldBeOneOf("denied", "rejected");
+        entry.GetRawText().ShouldNotContain(Secret);
+    }
+
+    [Fact]
+    public async Task Phone_and_ID_card_numbers_in_a_denied_path_are_masked_in_the_audit_log()
+    {
+        var phone = $"139{Random.Shared.Next(10_000_000, 99_999_999)}";
+        using var anonymous = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        using (var denied = await anonymous.GetAsync($"api/sharing/people/110101199003071234/{phone}"))
+        {
+            denied.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        var masked = $"/api/sharing/people/110101********1234/{phone[..3]}****{phone[^4..]}";
+        var entry = (await EntriesAsync($"subject={Uri.EscapeDataString(masked)}", 1)).ShouldHaveSingleItem();
+        entry.GetRawText().ShouldNotContain(phone);
+        entry.GetRawText().ShouldNotContain("110101199003071234");
+    }
+
+    private async Task<IReadOnlyList<JsonElement>> EntriesAsync(string filter, int expected)
+    {
+        using var auditor = await platform.DeptA.HttpAsync(platform.DeptA.AuditorClient);
+        return await Eventually.Until(async () =>
+        {
+            var page = await auditor.GetJsonAsync($"api/audit/entries?{filter}&limit=100");
+            return (IReadOnlyList<JsonElement>)[.. page.GetProperty("items").EnumerateArray()];
+        }, items => items.Count >= expected, TimeSpan.FromSeconds(30), $"{expected} audit entries matching {filter}");
+    }
+}
