@@ -6,33 +6,64 @@ using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Audit.Consumers;
 
-/// <summary>Appends one audit entry per event, once per message id.</summary>
-public abstract class AuditEventConsumer<TMessage>(AuditDbContext db, AuditLog log) : IdempotentConsumer<AuditDbContext, TMessage>(db)
+/// <summary>Appends one audit entry per event, once per message id, and counts it in the traffic statistics.</summary>
+public abstract class AuditEventConsumer<TMessage>(AuditDbContext db, AuditLog log, TrafficStatistics traffic)
+    : IdempotentConsumer<AuditDbContext, TMessage>(db)
     where TMessage : class
 {
-    protected override Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken) =>
-        log.AppendAsync(Describe(context.Message) with { MessageId = context.MessageId }, cancellationToken);
+    protected override async Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken)
+    {
+        await log.AppendAsync(Describe(context.Message) with { MessageId = context.MessageId }, cancellationToken);
+        await traffic.AddAsync(Count(context.Message), cancellationToken);
+        await AlsoAsync(context.Message, cancellationToken);
+    }
 
     protected abstract AuditEvent Describe(TMessage message);
+
+    protected abstract IReadOnlyCollection<TrafficInteraction> Count(TMessage message);
+
+    /// <summary>Further facts kept in the same transaction (e.g. for the sharing KPIs).</summary>
+    protected virtual Task AlsoAsync(TMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed class RecordPublishedAuditConsumer(AuditDbContext db, AuditLog log) : AuditEventConsumer<RecordPublished>(db, log)
+public sealed class RecordPublishedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts)
+    : AuditEventConsumer<RecordPublished>(db, log, traffic)
 {
     protected override AuditEvent Describe(RecordPublished message) => new(
         message.OccurredAt, message.Department, $"catalogue@{message.Department}", "record.published", message.RecordId.ToString(), "ok",
         new { message.Version, message.Metadata.ExternalId, message.Metadata.ArchivalCode, message.Metadata.Sharing });
+
+    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordPublished message) =>
+        [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordPublished, "ok")];
+
+    protected override Task AlsoAsync(RecordPublished message, CancellationToken cancellationToken) =>
+        facts.PublishedAsync(message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, cancellationToken);
 }
 
-public sealed class RecordUpdatedAuditConsumer(AuditDbContext db, AuditLog log) : AuditEventConsumer<RecordUpdated>(db, log)
+public sealed class RecordUpdatedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts)
+    : AuditEventConsumer<RecordUpdated>(db, log, traffic)
 {
     protected override AuditEvent Describe(RecordUpdated message) => new(
         message.OccurredAt, message.Department, $"catalogue@{message.Department}", "record.updated", message.RecordId.ToString(), "ok",
         new { message.Version, message.Metadata.ExternalId, message.Metadata.ArchivalCode, message.Metadata.Sharing });
+
+    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordUpdated message) =>
+        [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordUpdated, "ok")];
+
+    protected override Task AlsoAsync(RecordUpdated message, CancellationToken cancellationToken) =>
+        facts.PublishedAsync(message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, cancellationToken);
 }
 
-public sealed class RecordWithdrawnAuditConsumer(AuditDbContext db, AuditLog log) : AuditEventConsumer<RecordWithdrawn>(db, log)
+public sealed class RecordWithdrawnAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts)
+    : AuditEventConsumer<RecordWithdrawn>(db, log, traffic)
 {
     protected override AuditEvent Describe(RecordWithdrawn message) => new(
         message.OccurredAt, message.Department, $"catalogue@{message.Department}", "record.withdrawn", message.RecordId.ToString(), "ok",
         new { message.Version });
+
+    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordWithdrawn message) =>
+        [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordWithdrawn, "ok")];
+
+    protected override Task AlsoAsync(RecordWithdrawn message, CancellationToken cancellationToken) =>
+        facts.WithdrawnAsync(message.RecordId, message.OccurredAt, cancellationToken);
 }

@@ -1,5 +1,7 @@
+using MassTransit;
 using Platform.Audit.Consumers;
 using Platform.Audit.Model;
+using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Persistence;
@@ -20,10 +22,16 @@ internal static class Extensions
             bus.AddConsumer<AuditCheckpointConsumer>();
             bus.AddConsumer<WitnessCopiesRequestedConsumer>();
             bus.AddConsumer<WitnessCopiesProvidedConsumer>();
+            bus.AddConsumer<AccessRequestTrackedConsumer>();
+            bus.AddConsumer<ContentDeliveredAuditConsumer, RoutedConsumerDefinition<ContentDeliveredAuditConsumer, ContentDelivered>>();
+            bus.AddConsumer<ContentDeniedAuditConsumer, RoutedConsumerDefinition<ContentDeniedAuditConsumer, ContentDenied>>();
         });
         builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<TrafficStatistics>();
+        builder.Services.AddScoped<SharingKpiFacts>();
+        builder.Services.AddScoped<SharingKpis>();
         builder.Services.AddSingleton<NodeSigner>();
         builder.Services.AddOptions<CheckpointOptions>().Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();

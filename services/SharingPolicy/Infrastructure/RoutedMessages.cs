@@ -1,7 +1,5 @@
 using MassTransit;
-using Microsoft.Extensions.Options;
 using Platform.Contracts;
-using Platform.ServiceDefaults;
 using RabbitMQ.Client;
 
 namespace Platform.SharingPolicy.Infrastructure;
@@ -30,25 +28,5 @@ internal static class RoutedMessages
     {
         rabbit.Publish<T>(topology => topology.ExchangeType = ExchangeType.Direct);
         rabbit.Send<T>(topology => topology.UseRoutingKeyFormatter(context => key(context.Message)));
-    }
-}
-
-/// <summary>A consumer of a message routed to this department: its queue is bound to the type's direct exchange with this node's id only.</summary>
-public sealed class RoutedConsumerDefinition<TConsumer, TMessage>(IOptions<NodeOptions> node) : ConsumerDefinition<TConsumer>
-    where TConsumer : class, IConsumer<TMessage>
-    where TMessage : class
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.ConfigureConsumeTopology = false;
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.Bind<TMessage>(binding =>
-            {
-                binding.ExchangeType = ExchangeType.Direct;
-                binding.RoutingKey = node.Value.Id;
-            });
-        }
     }
 }
