@@ -1,6 +1,7 @@
 using Platform.Gateway.Auth;
 using Platform.Gateway.Docs;
 using Platform.Gateway.Infrastructure;
+using Platform.Gateway.Operations;
 using Platform.Gateway.Proxy;
 using Platform.ServiceDefaults;
 
@@ -10,9 +11,11 @@ var node = builder.AddHostingDefaults("gateway");
 builder.AddGatewayDatabase();
 builder.AddGatewayAuth(node);
 builder.AddGatewayProxy();
+builder.AddOps();
 
 var app = builder.Build();
 
+app.UseOpsConsole();
 app.UseTokenRequestRateLimit();
 app.UseServiceDefaults();
 app.UseRateLimiter();
@@ -20,6 +23,7 @@ app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapTokenEndpoint();
 app.MapApiDocs();
+app.MapOpsApi();
 app.MapReverseProxy();
 
 app.Run();
