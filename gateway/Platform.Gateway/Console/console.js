@@ -131,7 +131,10 @@ async function loadTraffic(from, to, bucket) {
   [`${t('from')} \\ ${t('to')}`, ...columns].forEach(c => { const th = document.createElement('th'); th.textContent = c; head.append(th); });
   $('traffic-matrix').querySelector('thead').replaceChildren(head);
   clear('traffic-matrix');
-  [...senders].sort().forEach(s => row('traffic-matrix', [s, ...columns.map(c => cells.get(`${s}|${c}`) || 0)], tr => { tr.dataset.from = s; }));
+  [...senders].sort().forEach(s => row('traffic-matrix', [s, ...columns.map(c => cells.get(`${s}|${c}`) || 0)], tr => {
+    tr.dataset.from = s;
+    columns.forEach((c, i) => { tr.children[i + 1].dataset.to = c; });
+  }));
 
   clear('traffic-pairs');
   report.pairs.forEach(p => row('traffic-pairs', [p.fromDepartment, p.toDepartment, p.kind, p.outcome, p.count,

@@ -25,6 +25,7 @@ internal static class OpsApi
     {
         builder.Services.AddOptions<OpsOptions>().Bind(builder.Configuration.GetSection(OpsOptions.Section));
         builder.Services.AddHttpClient(HttpClientName);
+        builder.Services.AddHostedService<QueueGauges>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(Roles.Operator, policy => policy
             .RequireAuthenticatedUser()
             .RequireClaim(PlatformClaims.Department, builder.Configuration[$"{NodeOptions.Section}:Id"] ?? "")
@@ -157,7 +158,7 @@ internal static class OpsApi
             element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
     }
 
-    private static async Task<(IReadOnlyList<QueueStatus> Queues, string? Error)> QueuesAsync(HttpClient http, Uri? management, string? broker,
+    internal static async Task<(IReadOnlyList<QueueStatus> Queues, string? Error)> QueuesAsync(HttpClient http, Uri? management, string? broker,
         string node, CancellationToken cancellationToken)
     {
         if (management is null || string.IsNullOrWhiteSpace(broker)) return ([], "Ops:RabbitMqManagementUrl is not configured.");

@@ -1,12 +1,23 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Platform.Audit.Infrastructure;
 using Platform.Audit.Model;
 using Platform.Contracts;
+using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Audit.Consumers;
 
 /// <summary>Appends one audit entry per event, once per message id, and counts it in the traffic statistics.</summary>
+/// <summary>Counts this node's own record announcements (<see cref="PlatformMetrics.RecordsAnnounced"/>).</summary>
+internal static class RecordMeter
+{
+    public static void Announced(string department, string self, string change)
+    {
+        if (department == self) PlatformMetrics.RecordsAnnounced.Add(1, new KeyValuePair<string, object?>("change", change));
+    }
+}
+
 public abstract class AuditEventConsumer<TMessage>(AuditDbContext db, AuditLog log, TrafficStatistics traffic)
     : IdempotentConsumer<AuditDbContext, TMessage>(db)
     where TMessage : class
@@ -26,43 +37,52 @@ public abstract class AuditEventConsumer<TMessage>(AuditDbContext db, AuditLog l
     protected virtual Task AlsoAsync(TMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-public sealed class RecordPublishedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts)
+public sealed class RecordPublishedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts, IOptions<NodeOptions> node)
     : AuditEventConsumer<RecordPublished>(db, log, traffic)
 {
     protected override AuditEvent Describe(RecordPublished message) => new(
         message.OccurredAt, message.Department, $"catalogue@{message.Department}", "record.published", message.RecordId.ToString(), "ok",
         new { message.Version, message.Metadata.ExternalId, message.Metadata.ArchivalCode, message.Metadata.Sharing });
 
-    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordPublished message) =>
-        [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordPublished, "ok")];
+    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordPublished message)
+    {
+        RecordMeter.Announced(message.Department, node.Value.Id, "published");
+        return [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordPublished, "ok")];
+    }
 
     protected override Task AlsoAsync(RecordPublished message, CancellationToken cancellationToken) =>
         facts.PublishedAsync(message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, cancellationToken);
 }
 
-public sealed class RecordUpdatedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts)
+public sealed class RecordUpdatedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts, IOptions<NodeOptions> node)
     : AuditEventConsumer<RecordUpdated>(db, log, traffic)
 {
     protected override AuditEvent Describe(RecordUpdated message) => new(
         message.OccurredAt, message.Department, $"catalogue@{message.Department}", "record.updated", message.RecordId.ToString(), "ok",
         new { message.Version, message.Metadata.ExternalId, message.Metadata.ArchivalCode, message.Metadata.Sharing });
 
-    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordUpdated message) =>
-        [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordUpdated, "ok")];
+    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordUpdated message)
+    {
+        RecordMeter.Announced(message.Department, node.Value.Id, "updated");
+        return [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordUpdated, "ok")];
+    }
 
     protected override Task AlsoAsync(RecordUpdated message, CancellationToken cancellationToken) =>
         facts.PublishedAsync(message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, cancellationToken);
 }
 
-public sealed class RecordWithdrawnAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts)
+public sealed class RecordWithdrawnAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts, IOptions<NodeOptions> node)
     : AuditEventConsumer<RecordWithdrawn>(db, log, traffic)
 {
     protected override AuditEvent Describe(RecordWithdrawn message) => new(
         message.OccurredAt, message.Department, $"catalogue@{message.Department}", "record.withdrawn", message.RecordId.ToString(), "ok",
         new { message.Version });
 
-    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordWithdrawn message) =>
-        [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordWithdrawn, "ok")];
+    protected override IReadOnlyCollection<TrafficInteraction> Count(RecordWithdrawn message)
+    {
+        RecordMeter.Announced(message.Department, node.Value.Id, "withdrawn");
+        return [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordWithdrawn, "ok")];
+    }
 
     protected override Task AlsoAsync(RecordWithdrawn message, CancellationToken cancellationToken) =>
         facts.WithdrawnAsync(message.RecordId, message.OccurredAt, cancellationToken);

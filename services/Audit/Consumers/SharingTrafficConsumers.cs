@@ -22,9 +22,22 @@ public sealed class AccessRequestTrackedConsumer(AuditDbContext db, AuditLog log
         await traffic.AddAsync([Interaction(message)], cancellationToken);
         if (message.OwnerDepartment == node.Value.Id)
         {
+            Measure(message);
             await log.AppendAsync(new AuditEvent(message.OccurredAt, message.OwnerDepartment, $"sharing@{message.OwnerDepartment}",
                 $"request.{message.Status}", message.RequestId.ToString(), "ok",
                 new { message.RequesterDepartment, message.Automatic, message.ReviewDeadline }, context.MessageId), cancellationToken);
+        }
+    }
+
+    private static void Measure(AccessRequestTracked message)
+    {
+        if (message.Status is TrackedStatus.Approved or TrackedStatus.Rejected)
+        {
+            PlatformMetrics.RequestDecisions.Add(1, new("decision", message.Status), new("automatic", message.Automatic));
+        }
+        else if (message.Status == TrackedStatus.Overdue)
+        {
+            PlatformMetrics.ReviewsOverdue.Add(1);
         }
     }
 
@@ -47,9 +60,12 @@ public sealed class ContentDeliveredAuditConsumer(AuditDbContext db, AuditLog lo
         message.GrantId.ToString(), "ok",
         new { message.RecordId, message.OwnerDepartment, message.RequesterDepartment, message.Fields, message.MaskedFields });
 
-    protected override IReadOnlyCollection<TrafficInteraction> Count(ContentDelivered message) =>
-        [new(message.OccurredAt, message.OwnerDepartment, message.RequesterDepartment,
+    protected override IReadOnlyCollection<TrafficInteraction> Count(ContentDelivered message)
+    {
+        PlatformMetrics.ContentDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", message.Side == "owner" ? "served" : "received"));
+        return [new(message.OccurredAt, message.OwnerDepartment, message.RequesterDepartment,
             message.Side == "owner" ? TrafficKinds.ContentDelivered : TrafficKinds.ContentReceived, "ok")];
+    }
 }
 
 /// <summary>A refused content fetch at this node: counted as a failed delivery.</summary>
@@ -60,6 +76,9 @@ public sealed class ContentDeniedAuditConsumer(AuditDbContext db, AuditLog log, 
         message.OccurredAt, message.Node, $"sharing@{message.Node}", "content.denied", message.GrantId?.ToString(), "denied",
         new { message.ClaimedRequester, message.Reason });
 
-    protected override IReadOnlyCollection<TrafficInteraction> Count(ContentDenied message) =>
-        [new(message.OccurredAt, message.Node, message.ClaimedRequester ?? "unknown", TrafficKinds.ContentDenied, "denied")];
+    protected override IReadOnlyCollection<TrafficInteraction> Count(ContentDenied message)
+    {
+        PlatformMetrics.ContentDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
+        return [new(message.OccurredAt, message.Node, message.ClaimedRequester ?? "unknown", TrafficKinds.ContentDenied, "denied")];
+    }
 }

@@ -13,6 +13,7 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
         builder.AddServiceDatabase<AuditDbContext>();
+        builder.AddOutboxGauges<AuditDbContext>();
         builder.AddServiceBus("audit", node, bus =>
         {
             bus.AddConsumer<RecordPublishedAuditConsumer>();
@@ -39,5 +40,6 @@ internal static class Extensions
         builder.Services.AddScoped<WitnessCheck>();
         builder.Services.AddSingleton<CheckpointWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointWriter>());
+        builder.Services.AddHostedService<AuditGauges>();
     }
 }
