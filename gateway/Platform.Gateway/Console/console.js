@@ -48,7 +48,7 @@ function applyLanguage() {
 }
 
 async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } });
+  const response = await fetch(path, { ...options, credentials: 'omit', headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } });
   if (response.status === 401) { signOut(); throw new Error('signed out'); }
   if (!response.ok) throw Object.assign(new Error(`${response.status}`), { status: response.status });
   return response.status === 204 ? null : response.json();
@@ -58,7 +58,9 @@ async function signIn(event) {
   event.preventDefault();
   $('signin-error').textContent = '';
   const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: $('client-id').value, client_secret: $('client-secret').value });
-  const response = await fetch('/connect/token', { method: 'POST', body });
+  // credentials: 'omit' — the token endpoint answers a wrong secret with 401 + WWW-Authenticate: Basic, and a browser
+  // would otherwise hold the request open for a password prompt.
+  const response = await fetch('/connect/token', { method: 'POST', body, credentials: 'omit' });
   if (!response.ok) { $('signin-error').textContent = t('signInFailed'); return; }
   token = (await response.json()).access_token;
   sessionStorage.setItem('console.token', token);
@@ -197,7 +199,7 @@ async function loadKpis() {
 }
 
 async function download(path, name) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  const response = await fetch(path, { credentials: 'omit', headers: { Authorization: `Bearer ${token}` } });
   const url = URL.createObjectURL(await response.blob());
   if (name) { const a = document.createElement('a'); a.href = url; a.download = name; a.click(); } else window.open(url, '_blank');
 }

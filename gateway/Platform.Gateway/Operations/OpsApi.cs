@@ -25,6 +25,8 @@ internal static class OpsApi
     {
         builder.Services.AddOptions<OpsOptions>().Bind(builder.Configuration.GetSection(OpsOptions.Section));
         builder.Services.AddHttpClient(HttpClientName);
+        // The probes run every few seconds; their request logs would drown the gateway's log.
+        builder.Logging.AddFilter($"System.Net.Http.HttpClient.{HttpClientName}", LogLevel.Warning);
         builder.Services.AddHostedService<QueueGauges>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(Roles.Operator, policy => policy
             .RequireAuthenticatedUser()
