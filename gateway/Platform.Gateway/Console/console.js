@@ -86,7 +86,8 @@ function row(table, cells, build) {
   cells.forEach(cell => {
     const td = document.createElement('td');
     if (cell instanceof Node) td.append(cell);
-    else { td.textContent = cell ?? '–'; if (typeof cell === 'number') td.className = 'num'; }
+    else if (typeof cell === 'number') { td.textContent = Number.isInteger(cell) ? cell.toLocaleString() : cell.toFixed(cell < 10 ? 2 : 1); td.className = 'num'; }
+    else td.textContent = cell ?? '–';
     tr.append(td);
   });
   build?.(tr);

@@ -8,7 +8,7 @@ namespace Platform.Tests.EndToEnd;
 /// <summary>
 /// One trace spans a request from dept-b's gateway across the exchange to dept-a's services: the W3C trace context a
 /// client sends travels through dept-b's gateway, sharing service and outbox, the broker, dept-a's sharing consumer and
-/// outbox, to dept-a's audit, whose entries record the trace id they were written under.
+/// outbox, to dept-a's audit, whose entries record the trace id they were written under (the decision included).
 /// </summary>
 [Collection(TwoNodeCollection.Name)]
 public sealed class DistributedTraceTests(TwoNodePlatform platform)
@@ -38,12 +38,6 @@ public sealed class DistributedTraceTests(TwoNodePlatform platform)
         Actions(atOwner).ShouldContain("request.submitted");
         atOwner.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("action").GetString()!.StartsWith("request.", StringComparison.Ordinal))
             .ShouldAllBe(e => e.GetProperty("subject").GetString() == requestId);
-
-        using var auditorB = await platform.DeptB.HttpAsync(platform.DeptB.AuditorClient);
-        var atRequester = await Eventually.Until(() => auditorB.GetJsonAsync($"api/audit/entries?traceId={traceId}"),
-            page => Actions(page).Contains("api.sharing.post"), SharingFlow.Patience, "dept-b's audit entry of the call");
-        atRequester.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("action").GetString() == "api.sharing.post")
-            .GetProperty("subject").GetString().ShouldBe("/api/sharing/requests");
     }
 
     private static List<string> Actions(System.Text.Json.JsonElement page) =>
