@@ -36,7 +36,17 @@ public sealed class TrafficQueryScenario : IScenario
                    (ARRAY['request.submitted','request.decided','content.delivered','api.catalogue'])[s % 4 + 1], 'ok',
                    $2, $2, $2 * 50.0, 50.0, array_fill(0::bigint, ARRAY[5]) || ARRAY[$2::bigint] || array_fill(0::bigint, ARRAY[23])
             FROM generate_series(0, $3 - 1) AS m, generate_series(0, {Series - 1}) AS s
-            ON CONFLICT DO NOTHING;
+            ON CONFLICT DO NOTHING
+            """, db)
+        {
+            Parameters = { new() { Value = end }, new() { Value = (long)perBucket }, new() { Value = minutes } },
+            CommandTimeout = 1800,
+        })
+        {
+            await fill.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // Hours and days, as the consumers keep them: the sums of their minutes.
+        await using (var rollUp = new NpgsqlCommand("""
             INSERT INTO traffic_buckets (granularity, bucket_start, from_department, to_department, kind, outcome, count,
                                          duration_count, duration_sum_ms, duration_max_ms, duration_histogram)
             SELECT g, date_trunc(g, bucket_start, 'UTC'), from_department, to_department, kind, outcome, sum(count), sum(count), sum(duration_sum_ms), 50.0,
@@ -46,13 +56,9 @@ public sealed class TrafficQueryScenario : IScenario
             GROUP BY g, date_trunc(g, bucket_start, 'UTC'), from_department, to_department, kind, outcome
             ON CONFLICT DO NOTHING;
             ANALYZE traffic_buckets;
-            """, db)
+            """, db) { CommandTimeout = 1800 })
         {
-            Parameters = { new() { Value = end }, new() { Value = (long)perBucket }, new() { Value = minutes } },
-            CommandTimeout = 1800,
-        })
-        {
-            await fill.ExecuteNonQueryAsync(cancellationToken);
+            await rollUp.ExecuteNonQueryAsync(cancellationToken);
         }
         written.Stop();
         await using (var count = new NpgsqlCommand(
