@@ -2,6 +2,7 @@ using Platform.Gateway.Audit;
 using Platform.Gateway.Auth;
 using Platform.Gateway.Docs;
 using Platform.Gateway.Infrastructure;
+using Platform.Gateway.Operations;
 using Platform.Gateway.Proxy;
 using Platform.ServiceDefaults;
 
@@ -12,10 +13,12 @@ builder.AddGatewayDatabase();
 builder.AddGatewayAuth(node);
 builder.AddGatewayProxy();
 builder.AddGatewayDenialAudit(node);
+builder.AddOps();
 
 var app = builder.Build();
 
 app.UseGatewayDenialAudit();
+app.UseOpsConsole();
 app.UseGatewayRequestLimits();
 app.UseTokenRequestRateLimit();
 app.UseServiceDefaults();
@@ -24,6 +27,7 @@ app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapTokenEndpoint();
 app.MapApiDocs();
+app.MapOpsApi();
 app.MapReverseProxy();
 
 app.Run();

@@ -13,5 +13,7 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapAuditApi();
 app.MapAuditExportApi();
+app.MapTrafficApi();
+app.MapKpiApi();
 
 app.Run();

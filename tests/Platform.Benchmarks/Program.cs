@@ -23,6 +23,7 @@ IScenario[] scenarios =
     new AccessRequestScenario(),
     new AuditAppendScenario(),
     new AuditVerifyScenario(),
+    new TrafficQueryScenario(),
     new MemoryScenario("after load"),
 ];
 

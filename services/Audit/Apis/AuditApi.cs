@@ -42,9 +42,15 @@ public static class AuditApi
         if (from < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["Must be 1 or more."] });
         if (to < (from ?? 1)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["to"] = ["Must not be before 'from'."] });
         var chain = await log.VerifyAsync(from, to, cancellationToken);
-        if (witnesses != true) return TypedResults.Ok(chain);
+        if (witnesses != true)
+        {
+            AuditGauges.Verified(chain.Valid);
+            return TypedResults.Ok(chain);
+        }
         var reports = await witnessCheck.AskPeersAsync(cancellationToken);
-        return TypedResults.Ok(chain with { Valid = chain.Valid && reports.All(r => r.FirstMismatchSequence is null), Witnesses = reports });
+        var checkedChain = chain with { Valid = chain.Valid && reports.All(r => r.FirstMismatchSequence is null), Witnesses = reports };
+        AuditGauges.Verified(checkedChain.Valid);
+        return TypedResults.Ok(checkedChain);
     }
 }
 

@@ -13,7 +13,7 @@ namespace Platform.Audit.Consumers;
 /// message id recorded in the inbox in that same transaction, so redeliveries are no-ops and nothing is lost.
 /// Calls announced by other nodes (the event is published on the shared exchange) are not this node's log.
 /// </summary>
-public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, IOptions<NodeOptions> node) : IConsumer<Batch<ApiCallRecorded>>
+public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, IOptions<NodeOptions> node) : IConsumer<Batch<ApiCallRecorded>>
 {
     public async Task Consume(ConsumeContext<Batch<ApiCallRecorded>> context)
     {
@@ -33,8 +33,9 @@ public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, IOptio
                 ON CONFLICT DO NOTHING RETURNING message_id AS "Value"
                 """)
             .ToListAsync(cancellationToken)).ToHashSet();
-        var events = own.Where(m => fresh.Remove(m.Id)).Select(m => Describe(m.Message, m.Id)).ToList();
-        await log.AppendManyAsync(events, cancellationToken);
+        var calls = own.Where(m => fresh.Remove(m.Id)).ToList();
+        await log.AppendManyAsync(calls.Select(m => Describe(m.Message, m.Id)).ToList(), cancellationToken);
+        await traffic.AddAsync(calls.Select(m => Interaction(m.Message)).ToList(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -48,6 +49,9 @@ public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, IOptio
         new { call.Service, call.Method, call.Route, call.Status, call.Roles, call.DurationMs },
         messageId,
         call.TraceId);
+
+    internal static TrafficInteraction Interaction(ApiCallRecorded call) => new(
+        call.OccurredAt, call.Department ?? "anonymous", call.Node, TrafficKinds.Api(call.Service), Outcome(call.Status), call.DurationMs);
 
     private static string Outcome(int status) => status switch
     {

@@ -17,6 +17,12 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : P
 
     public DbSet<PeerKey> PeerKeys => Set<PeerKey>();
 
+    public DbSet<TrafficBucket> TrafficBuckets => Set<TrafficBucket>();
+
+    public DbSet<TrackedRequest> TrackedRequests => Set<TrackedRequest>();
+
+    public DbSet<PublishedRecord> PublishedRecords => Set<PublishedRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
@@ -50,6 +56,35 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : P
             key.HasKey(k => k.Node);
             key.Property(k => k.Node).HasMaxLength(40);
             key.Property(k => k.KeyId).HasMaxLength(64);
+        });
+        modelBuilder.Entity<TrafficBucket>(bucket =>
+        {
+            bucket.ToTable("traffic_buckets");
+            bucket.HasKey(b => new { b.Granularity, b.BucketStart, b.FromDepartment, b.ToDepartment, b.Kind, b.Outcome });
+            bucket.Property(b => b.Granularity).HasMaxLength(8);
+            bucket.Property(b => b.FromDepartment).HasMaxLength(40);
+            bucket.Property(b => b.ToDepartment).HasMaxLength(40);
+            bucket.Property(b => b.Kind).HasMaxLength(60);
+            bucket.Property(b => b.Outcome).HasMaxLength(40);
+        });
+        modelBuilder.Entity<TrackedRequest>(request =>
+        {
+            request.ToTable("tracked_requests");
+            request.HasKey(r => r.RequestId);
+            request.Property(r => r.RequestId).ValueGeneratedNever();
+            request.Property(r => r.OwnerDepartment).HasMaxLength(40);
+            request.Property(r => r.RequesterDepartment).HasMaxLength(40);
+            request.Property(r => r.Decision).HasMaxLength(20);
+            request.HasIndex(r => new { r.OwnerDepartment, r.SubmittedAt });
+        });
+        modelBuilder.Entity<PublishedRecord>(record =>
+        {
+            record.ToTable("published_records");
+            record.HasKey(r => r.RecordId);
+            record.Property(r => r.RecordId).ValueGeneratedNever();
+            record.Property(r => r.Department).HasMaxLength(40);
+            record.Property(r => r.Sharing).HasMaxLength(20);
+            record.HasIndex(r => new { r.Department, r.FirstPublishedAt });
         });
     }
 }

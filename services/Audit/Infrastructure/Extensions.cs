@@ -1,6 +1,7 @@
 using MassTransit;
 using Platform.Audit.Consumers;
 using Platform.Audit.Model;
+using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Persistence;
@@ -12,6 +13,7 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
         builder.AddServiceDatabase<AuditDbContext>();
+        builder.AddOutboxGauges<AuditDbContext>();
         builder.AddServiceBus("audit", node, bus =>
         {
             bus.AddConsumer<RecordPublishedAuditConsumer, IdempotentBatchConsumerDefinition<RecordPublishedAuditConsumer>>();
@@ -21,10 +23,16 @@ internal static class Extensions
             bus.AddConsumer<AuditCheckpointConsumer>();
             bus.AddConsumer<WitnessCopiesRequestedConsumer>();
             bus.AddConsumer<WitnessCopiesProvidedConsumer>();
+            bus.AddConsumer<AccessRequestTrackedConsumer>();
+            bus.AddConsumer<ContentDeliveredAuditConsumer, RoutedConsumerDefinition<ContentDeliveredAuditConsumer, ContentDelivered>>();
+            bus.AddConsumer<ContentDeniedAuditConsumer, RoutedConsumerDefinition<ContentDeniedAuditConsumer, ContentDenied>>();
         });
         builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<TrafficStatistics>();
+        builder.Services.AddScoped<SharingKpiFacts>();
+        builder.Services.AddScoped<SharingKpis>();
         builder.Services.AddSingleton<NodeSigner>();
         builder.Services.AddOptions<CheckpointOptions>().Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
@@ -32,5 +40,6 @@ internal static class Extensions
         builder.Services.AddScoped<WitnessCheck>();
         builder.Services.AddSingleton<CheckpointWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointWriter>());
+        builder.Services.AddHostedService<AuditGauges>();
     }
 }

@@ -13,6 +13,7 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
         builder.AddServiceDatabase<CatalogueDbContext>();
+        builder.AddOutboxGauges<CatalogueDbContext>();
         builder.AddServiceBus("catalogue", node, bus =>
         {
             bus.AddConsumer<PeerRecordPublishedConsumer, IdempotentBatchConsumerDefinition<PeerRecordPublishedConsumer>>();

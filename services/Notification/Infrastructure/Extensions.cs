@@ -14,6 +14,7 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
         builder.AddServiceDatabase<NotificationDbContext>();
+        builder.AddOutboxGauges<NotificationDbContext>();
         builder.AddServiceBus("notification", node, bus =>
         {
             bus.AddConsumer<RecordPublishedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordPublishedNotificationConsumer>>();

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Notification.Infrastructure;
+using Platform.ServiceDefaults;
 using StandardWebhooks;
 
 namespace Platform.Notification.Model;
@@ -162,14 +163,15 @@ public sealed partial class WebhookDispatcher(
                 delivery.Status = DeliveryStatus.Delivered;
                 delivery.DeliveredAt = clock.GetUtcNow();
                 delivery.LastError = null;
+                Measure("webhook", "delivered");
                 return true;
             }
-            Fail(delivery, $"Receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+            Fail(delivery, "webhook", $"Receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.");
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             delivery.LastStatusCode = null;
-            Fail(delivery, ex is OperationCanceledException ? $"No answer within {options.Value.Timeout.TotalSeconds:0} s." : ex.Message);
+            Fail(delivery, "webhook", ex is OperationCanceledException ? $"No answer within {options.Value.Timeout.TotalSeconds:0} s." : ex.Message);
         }
         return false;
     }
@@ -185,27 +187,33 @@ public sealed partial class WebhookDispatcher(
             delivery.Status = DeliveryStatus.Delivered;
             delivery.DeliveredAt = clock.GetUtcNow();
             delivery.LastError = null;
+            Measure("email", "delivered");
             return true;
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or MailKit.ProtocolException or MailKit.CommandException
                                        or MailKit.Security.AuthenticationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            Fail(delivery, ex is OperationCanceledException ? $"The SMTP server did not answer within {options.Value.Timeout.TotalSeconds:0} s." : ex.Message);
+            Fail(delivery, "email", ex is OperationCanceledException ? $"The SMTP server did not answer within {options.Value.Timeout.TotalSeconds:0} s." : ex.Message);
             return false;
         }
     }
 
-    private void Fail(Delivery delivery, string reason)
+    private void Fail(Delivery delivery, string channel, string reason)
     {
         delivery.LastError = reason;
         if (delivery.Attempts >= options.Value.MaxAttempts)
         {
             delivery.Status = DeliveryStatus.Dead;
             LogDeadLettered(logger, delivery.Id, delivery.Attempts, reason);
+            Measure(channel, "dead");
             return;
         }
+        Measure(channel, "retry");
         delivery.NextAttemptAt = clock.GetUtcNow() + options.Value.RetryDelay(delivery.Attempts, Random.Shared.NextDouble());
     }
+
+    private static void Measure(string channel, string outcome) =>
+        PlatformMetrics.NotificationAttempts.Add(1, new("channel", channel), new("outcome", outcome));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook dispatch round failed; will retry")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception);

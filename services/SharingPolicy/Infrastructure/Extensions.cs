@@ -14,6 +14,7 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
         builder.AddServiceDatabase<SharingDbContext>();
+        builder.AddOutboxGauges<SharingDbContext>();
         builder.AddServiceBus("sharing", node, bus =>
         {
             bus.AddConsumer<OwnRecordPublishedConsumer, IdempotentBatchConsumerDefinition<OwnRecordPublishedConsumer>>();

@@ -63,6 +63,7 @@ internal sealed partial class ReviewDeadlineSweeper(IServiceScopeFactory scopes,
             request.Overdue = true;
             request.Flag("overdue", now, $"review deadline {request.ReviewDeadline:u} passed");
             db.Publish(new AccessReviewOverdue(request.Id, request.OwnerDepartment, request.RequesterDepartment, request.ReviewDeadline!.Value, now));
+            SharingWorkflow.Track(db, request, TrackedStatus.Overdue, automatic: false, now);
             LogOverdue(logger, request.Id, request.RequesterDepartment);
         }
         await db.SaveChangesAsync(cancellationToken);

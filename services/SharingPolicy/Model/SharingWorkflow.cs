@@ -39,6 +39,7 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
         };
         request.History.Add(new AccessRequestEvent { RequestId = request.Id, Status = AccessRequestStatus.Submitted, At = message.SubmittedAt, Note = $"from {message.RequesterDepartment}" });
         db.Requests.Add(request);
+        Track(request, TrackedStatus.Submitted, automatic: false, now);
 
         var record = await db.Records.AsNoTracking().SingleOrDefaultAsync(r => r.RecordId == message.RecordId, cancellationToken);
         if (record is null)
@@ -66,6 +67,7 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
             db.Publish(Notices.Of(request, SharingNoticeKinds.ReviewRequested, Self,
                 $"{request.RequesterDepartment} 申请查阅档案，请于 {Notices.Local(request.ReviewDeadline.Value)} 前审核（用途：{request.Purpose}）", request.ReviewDeadline, now));
             db.Publish(new AccessReviewStarted(request.Id, Self, request.RequesterDepartment, request.ReviewDeadline.Value, now));
+            Track(request, TrackedStatus.PendingReview, automatic: false, now);
         }
     }
 
@@ -95,6 +97,7 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
         request.DecidedAt = now;
         db.Publish(Notices.Of(request, SharingNoticeKinds.RequestDecided, request.RequesterDepartment, $"{Self} 驳回了查阅申请：{reason}", null, now));
         db.Publish(new AccessDecided(request.Id, Self, request.RequesterDepartment, request.RecordId, SharingTerms.Rejected, automatic, reason, by, now));
+        Track(request, TrackedStatus.Rejected, automatic, now);
     }
 
     public void Revoke(Grant grant, AccessRequest? request, string reason, string by)
@@ -135,7 +138,15 @@ public sealed class SharingWorkflow(SharingDbContext db, GrantTokens tokens, IOp
             $"{Self} 批准了查阅申请，授权有效至 {Notices.Local(grant.ExpiresAt)}", grant.ExpiresAt, now) with { GrantId = grant.Id });
         db.Publish(new AccessDecided(request.Id, Self, request.RequesterDepartment, request.RecordId, SharingTerms.Approved, automatic, comment, by, now));
         db.Publish(new GrantIssued(grant.Id, request.Id, Self, request.RequesterDepartment, request.RecordId, grant.Fields, grant.Masks, grant.ExpiresAt, grant.Token, now));
+        Track(request, TrackedStatus.Approved, automatic, now);
     }
+
+    /// <summary>Announces the request's new state to every node's audit (traffic and KPIs); see <see cref="AccessRequestTracked"/>.</summary>
+    internal static void Track(SharingDbContext db, AccessRequest request, string status, bool automatic, DateTimeOffset now) =>
+        db.Publish(new AccessRequestTracked(request.Id, request.OwnerDepartment, request.RequesterDepartment, status, request.SubmittedAt,
+            request.ReviewDeadline, automatic, now));
+
+    private void Track(AccessRequest request, string status, bool automatic, DateTimeOffset now) => Track(db, request, status, automatic, now);
 
     private async Task<SharingDecision> EvaluateAsync(SharedRecord record, AccessRequest request, CancellationToken cancellationToken)
     {

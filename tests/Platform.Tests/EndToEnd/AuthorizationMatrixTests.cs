@@ -71,6 +71,9 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["GET /api/notify/inbox"] = AnyRole,
         ["POST /api/notify/inbox/{id}/read"] = AnyRole,
         ["GET /api/notify/stream"] = AnyRole,
+        ["GET /api/audit/traffic"] = Roles.Operator,
+        ["GET /api/audit/kpis"] = Roles.Auditor,
+        ["GET /api/audit/kpis/report"] = Roles.Auditor,
     };
 
     [Fact]

@@ -197,6 +197,10 @@ public sealed class PlatformNode : IAsyncDisposable
         if (process == "gateway")
         {
             environment["Auth__Issuer"] = Gateway.ToString();
+            if (System.Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT") is { Length: > 0 } management)
+            {
+                environment["Ops__RabbitMqManagementUrl"] = management;
+            }
             environment["Auth__SigningKeyPath"] = Path.Combine(_logDirectory, $"{Id}-signing-key.pem");
             AddClient(environment, 0, Client, Roles.All);
             AddClient(environment, 1, AuditorClient, [Roles.Auditor]);

@@ -207,6 +207,159 @@ namespace Platform.Audit.Infrastructure.Migrations
                     b.ToTable("peer_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.Audit.Model.PublishedRecord", b =>
+                {
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("Department")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("department");
+
+                    b.Property<DateTimeOffset>("FirstPublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_published_at");
+
+                    b.Property<int>("QualityScore")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality_score");
+
+                    b.Property<string>("Sharing")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("sharing");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<DateTimeOffset?>("WithdrawnAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("withdrawn_at");
+
+                    b.HasKey("RecordId")
+                        .HasName("pk_published_records");
+
+                    b.HasIndex("Department", "FirstPublishedAt")
+                        .HasDatabaseName("ix_published_records_department_first_published_at");
+
+                    b.ToTable("published_records", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Audit.Model.TrackedRequest", b =>
+                {
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<bool>("Automatic")
+                        .HasColumnType("boolean")
+                        .HasColumnName("automatic");
+
+                    b.Property<DateTimeOffset?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("Decision")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("decision");
+
+                    b.Property<bool>("Overdue")
+                        .HasColumnType("boolean")
+                        .HasColumnName("overdue");
+
+                    b.Property<string>("OwnerDepartment")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("owner_department");
+
+                    b.Property<string>("RequesterDepartment")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("requester_department");
+
+                    b.Property<DateTimeOffset?>("ReviewDeadline")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("review_deadline");
+
+                    b.Property<DateTimeOffset>("SubmittedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("submitted_at");
+
+                    b.HasKey("RequestId")
+                        .HasName("pk_tracked_requests");
+
+                    b.HasIndex("OwnerDepartment", "SubmittedAt")
+                        .HasDatabaseName("ix_tracked_requests_owner_department_submitted_at");
+
+                    b.ToTable("tracked_requests", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Audit.Model.TrafficBucket", b =>
+                {
+                    b.Property<string>("Granularity")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("granularity");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<string>("FromDepartment")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("from_department");
+
+                    b.Property<string>("ToDepartment")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("to_department");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("outcome");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.Property<long>("DurationCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("duration_count");
+
+                    b.PrimitiveCollection<long[]>("DurationHistogram")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("duration_histogram");
+
+                    b.Property<double>("DurationMaxMs")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_max_ms");
+
+                    b.Property<double>("DurationSumMs")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_sum_ms");
+
+                    b.HasKey("Granularity", "BucketStart", "FromDepartment", "ToDepartment", "Kind", "Outcome")
+                        .HasName("pk_traffic_buckets");
+
+                    b.ToTable("traffic_buckets", (string)null);
+                });
+
             modelBuilder.Entity("Platform.Audit.Model.WitnessedCheckpoint", b =>
                 {
                     b.Property<string>("Node")
