@@ -1,6 +1,7 @@
 using Platform.Audit.Apis;
 using Platform.Audit.Infrastructure;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,5 +14,6 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapAuditApi();
 app.MapAuditExportApi();
+app.MapErrorQueueApi("/api/audit");
 
 app.Run();

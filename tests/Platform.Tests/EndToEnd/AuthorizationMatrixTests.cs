@@ -71,6 +71,18 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["GET /api/notify/inbox"] = AnyRole,
         ["POST /api/notify/inbox/{id}/read"] = AnyRole,
         ["GET /api/notify/stream"] = AnyRole,
+        ["GET /api/catalogue/operator/error-messages"] = Roles.Operator,
+        ["POST /api/catalogue/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/catalogue/operator/error-messages/{messageId}/replay"] = Roles.Operator,
+        ["GET /api/sharing/operator/error-messages"] = Roles.Operator,
+        ["POST /api/sharing/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/sharing/operator/error-messages/{messageId}/replay"] = Roles.Operator,
+        ["GET /api/audit/operator/error-messages"] = Roles.Operator,
+        ["POST /api/audit/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/audit/operator/error-messages/{messageId}/replay"] = Roles.Operator,
+        ["GET /api/notify/operator/error-messages"] = Roles.Operator,
+        ["POST /api/notify/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/notify/operator/error-messages/{messageId}/replay"] = Roles.Operator,
     };
 
     [Fact]
