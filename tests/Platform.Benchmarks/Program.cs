@@ -21,6 +21,7 @@ IScenario[] scenarios =
     new SearchLatencyScenario(),
     new WebhookDeliveryScenario(),
     new AccessRequestScenario(),
+    new MixedLoadScenario(),
     new MemoryScenario("after load"),
 ];
 
