@@ -40,9 +40,9 @@ public sealed class MixedLoadScenario : IScenario
         var shared = new List<string>();
         for (var i = 0; i < 8; i++)
         {
-            using var pushed = await owner.PostAsJsonAsync("api/catalogue/records", Push(run, fonds, i), cancellationToken);
-            pushed.EnsureSuccessStatusCode();
-            shared.Add(JsonDocument.Parse(await pushed.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("id").GetString()!);
+            using var created = await owner.PostAsJsonAsync("api/catalogue/records", Row(run, fonds, i), cancellationToken);
+            created.EnsureSuccessStatusCode();
+            shared.Add(JsonDocument.Parse(await created.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("id").GetString()!);
         }
         using var requests = Client(run.DeptB.Gateway, await run.DeptB.TokenAsync());
         foreach (var record in shared)
@@ -67,7 +67,7 @@ public sealed class MixedLoadScenario : IScenario
 
         async Task<bool> Push()
         {
-            using var response = await pushes.PostAsJsonAsync("api/catalogue/records", Push(run, fonds, Interlocked.Increment(ref serial)), cancellationToken);
+            using var response = await pushes.PostAsJsonAsync("api/catalogue/records", Row(run, fonds, Interlocked.Increment(ref serial)), cancellationToken);
             if (!response.IsSuccessStatusCode) return false;
             Interlocked.Increment(ref pushed);
             return true;
@@ -115,7 +115,7 @@ public sealed class MixedLoadScenario : IScenario
         }
     }
 
-    private static object Push(BenchmarkRun run, string fonds, int i)
+    private static object Row(BenchmarkRun run, string fonds, int i)
     {
         var row = RecordRow.Generate($"{run.RunId}-{fonds}", i) with { FondsCode = fonds, ArchivalCode = $"{fonds}-2023-Y-{i:D6}" };
         return row.ToPush();
