@@ -47,7 +47,13 @@ public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<
             return;
         }
         var record = await Db.FederatedRecords.SingleOrDefaultAsync(r => r.RecordId == message.RecordId, cancellationToken);
-        if (record is not null && record.Version < message.Version)
+        if (record is null)
+        {
+            // Events travel on separate queues, so after a backlog (this node was down) the withdrawal can arrive before
+            // the publication. A hidden tombstone at the withdrawal's version makes the late publication change nothing.
+            Db.FederatedRecords.Add(FederatedRecord.Tombstone(message.RecordId, message.Department, message.Version, message.OccurredAt));
+        }
+        else if (record.Version < message.Version)
         {
             record.Version = message.Version;
             record.Withdrawn = true;
