@@ -66,11 +66,12 @@ public sealed class RabbitMqServer : IAsyncDisposable
         _server.BeginOutputReadLine();
         _server.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        // A loaded machine (two test nodes and more) can take minutes to boot an Erlang VM.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(300);
         while (await ControlAsync("-q", "await_startup", "--timeout", "10") != 0)
         {
             if (_server.HasExited) throw new InvalidOperationException($"RabbitMQ {_name} exited during start-up; logs in {_directory}/logs");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"RabbitMQ {_name} not ready after 120 s; logs in {_directory}/logs");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"RabbitMQ {_name} not ready after 300 s; logs in {_directory}/logs");
             await Task.Delay(500);
         }
     }
