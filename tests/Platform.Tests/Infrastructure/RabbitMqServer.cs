@@ -45,7 +45,16 @@ public sealed class RabbitMqServer : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(directory, "rabbitmq.conf"),
             $"listeners.tcp.default = 127.0.0.1:{server.Port}\nloopback_users = none\n");
         await File.WriteAllTextAsync(Path.Combine(directory, "enabled_plugins"), "[].\n");
-        await server.StartAsync();
+        try
+        {
+            await server.StartAsync();
+        }
+        catch
+        {
+            // A broker that did not come up in time must not outlive the test.
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 
