@@ -1,6 +1,7 @@
 using Platform.Audit.Apis;
 using Platform.Audit.Infrastructure;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,5 +16,6 @@ app.MapAuditApi();
 app.MapAuditExportApi();
 app.MapTrafficApi();
 app.MapKpiApi();
+app.MapErrorQueueApi("/api/audit");
 
 app.Run();

@@ -1,6 +1,7 @@
 using Platform.Catalogue.Apis;
 using Platform.Catalogue.Infrastructure;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,5 +16,6 @@ app.MapRecordsApi();
 app.MapFederatedApi();
 app.MapQualityApi();
 app.MapAttachmentsApi();
+app.MapErrorQueueApi("/api/catalogue");
 
 app.Run();

@@ -1,6 +1,7 @@
 using Platform.Notification.Apis;
 using Platform.Notification.Infrastructure;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,6 @@ app.MapDefaultEndpoints();
 app.MapSubscriptionsApi();
 app.MapDeliveriesApi();
 app.MapInboxApi();
+app.MapErrorQueueApi("/api/notify");
 
 app.Run();

@@ -1,4 +1,5 @@
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Messaging;
 using Platform.SharingPolicy.Apis;
 using Platform.SharingPolicy.Infrastructure;
 
@@ -17,5 +18,6 @@ app.MapRequestsApi();
 app.MapGrantsApi();
 app.MapPeerContentApi();
 app.MapNodesApi();
+app.MapErrorQueueApi("/api/sharing");
 
 app.Run();

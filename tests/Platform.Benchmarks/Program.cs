@@ -24,6 +24,7 @@ IScenario[] scenarios =
     new AuditAppendScenario(),
     new AuditVerifyScenario(),
     new TrafficQueryScenario(),
+    new MixedLoadScenario(),
     new MemoryScenario("after load"),
 ];
 

@@ -95,10 +95,17 @@ public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<
 
     protected override Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
     {
-        var record = Tracked(context.Message.RecordId);
-        if (record is not null && record.Version < context.Message.Version)
+        var message = context.Message;
+        var record = Tracked(message.RecordId);
+        if (record is null)
         {
-            record.Version = context.Message.Version;
+            // Events travel on separate queues, so after a backlog (this node was down) the withdrawal can arrive before
+            // the publication. A hidden tombstone at the withdrawal's version makes the late publication change nothing.
+            Db.FederatedRecords.Add(FederatedRecord.Tombstone(message.RecordId, message.Department, message.Version, message.OccurredAt));
+        }
+        else if (record.Version < message.Version)
+        {
+            record.Version = message.Version;
             record.Withdrawn = true;
         }
         return Task.CompletedTask;

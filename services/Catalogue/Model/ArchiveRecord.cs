@@ -126,6 +126,20 @@ public sealed class FederatedRecord
     public DateTimeOffset PublishedAt { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
 
+    /// <summary>A withdrawn record whose publication has not arrived yet: hidden, and newer than that publication.</summary>
+    public static FederatedRecord Tombstone(Guid recordId, string department, int version, DateTimeOffset withdrawnAt) => new()
+    {
+        RecordId = recordId,
+        Department = department,
+        Version = version,
+        Metadata = new RecordMetadata("", "", "", "", "", DateOnly.MinValue, null, "", "", null, [], null, SharingAttributes.None),
+        Title = "",
+        FondsCode = "",
+        Withdrawn = true,
+        PublishedAt = withdrawnAt,
+        ReceivedAt = withdrawnAt,
+    };
+
     public void Apply(int version, RecordMetadata metadata)
     {
         Version = version;

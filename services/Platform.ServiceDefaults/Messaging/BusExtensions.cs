@@ -17,14 +17,17 @@ public static class BusExtensions
     {
         var broker = new Uri(builder.Configuration.RequiredConnectionString("RabbitMq"));
         var formatter = new NodeEndpointNameFormatter(node.Id, serviceName);
+        var errorQueues = new ErrorQueues(broker, $"{node.Id}.{serviceName}.operator");
+        builder.Services.AddSingleton(errorQueues);
 
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(formatter);
             configure?.Invoke(bus);
 
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
             {
+                errorQueues.AddInputQueue(name);
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
                     rabbit.SetQuorumQueue();

@@ -62,7 +62,7 @@ public sealed class AccessRequestScenario : IScenario
     }
 
     /// <summary>One requester's full path: ask, wait for the grant (polling the request), fetch the masked content.</summary>
-    private static async Task<bool> RequestToContentAsync(HttpClient http, string recordId, CancellationToken cancellationToken)
+    internal static async Task<bool> RequestToContentAsync(HttpClient http, string recordId, CancellationToken cancellationToken)
     {
         using var submitted = await http.PostAsync("api/sharing/requests",
             new StringContent(JsonSerializer.Serialize(new { recordId, purpose = "benchmark audit" }), System.Text.Encoding.UTF8, "application/json"), cancellationToken);

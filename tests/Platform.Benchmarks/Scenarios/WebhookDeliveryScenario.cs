@@ -133,7 +133,7 @@ public sealed class WebhookDeliveryScenario : IScenario
     }
 
     /// <summary>A Kestrel receiver that counts deliveries and notes each one's delay since the event occurred.</summary>
-    private sealed class Receiver : IAsyncDisposable
+    internal sealed class Receiver : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private ConcurrentBag<double> _latencies = [];

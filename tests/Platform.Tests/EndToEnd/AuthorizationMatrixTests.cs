@@ -74,6 +74,18 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["GET /api/audit/traffic"] = Roles.Operator,
         ["GET /api/audit/kpis"] = Roles.Auditor,
         ["GET /api/audit/kpis/report"] = Roles.Auditor,
+        ["GET /api/catalogue/operator/error-messages"] = Roles.Operator,
+        ["POST /api/catalogue/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/catalogue/operator/error-messages/{messageId}/replay"] = Roles.Operator,
+        ["GET /api/sharing/operator/error-messages"] = Roles.Operator,
+        ["POST /api/sharing/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/sharing/operator/error-messages/{messageId}/replay"] = Roles.Operator,
+        ["GET /api/audit/operator/error-messages"] = Roles.Operator,
+        ["POST /api/audit/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/audit/operator/error-messages/{messageId}/replay"] = Roles.Operator,
+        ["GET /api/notify/operator/error-messages"] = Roles.Operator,
+        ["POST /api/notify/operator/error-messages/replay"] = Roles.Operator,
+        ["POST /api/notify/operator/error-messages/{messageId}/replay"] = Roles.Operator,
     };
 
     [Fact]
