@@ -52,10 +52,15 @@ public sealed class AccessDecidedConsumer(SharingDbContext db) : IdempotentConsu
         request.Reason = message.Reason;
         request.DecidedBy = message.DecidedBy;
         request.DecidedAt = message.OccurredAt;
-        // A grant can overtake its decision (separate queues); the status is then already approved.
         if (request.Status != message.Decision)
         {
             request.MoveTo(message.Decision, message.OccurredAt, message.Reason);
+        }
+        // Its grant (and even the grant's revocation) may have overtaken the decision: separate queues.
+        var revoked = await Db.Grants.Where(g => g.RequestId == request.Id && g.RevokedAt != null).FirstOrDefaultAsync(cancellationToken);
+        if (revoked is not null)
+        {
+            request.MoveTo(AccessRequestStatus.Revoked, revoked.RevokedAt!.Value, revoked.RevokeReason);
         }
     }
 }
@@ -82,11 +87,9 @@ public sealed class GrantIssuedConsumer(SharingDbContext db) : IdempotentConsume
             ExpiresAt = message.ExpiresAt,
             Token = message.Token,
         });
+        // The status stays until the decision arrives (it may be overtaken by its grant: separate queues), so a request
+        // shown as approved always carries who decided, when and whether it was automatic.
         request.GrantId = message.GrantId;
-        if (request.Status != AccessRequestStatus.Approved)
-        {
-            request.MoveTo(AccessRequestStatus.Approved, message.OccurredAt, "grant received");
-        }
     }
 }
 
