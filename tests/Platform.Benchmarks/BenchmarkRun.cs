@@ -32,8 +32,17 @@ public sealed class BenchmarkRun(string postgresServer, Uri rabbitMq, bool quick
             PlatformNode.StartAsync(this, "dept-a", RunId, RabbitMq),
             PlatformNode.StartAsync(this, "dept-b", RunId, RabbitMq),
         };
-        var nodes = await Task.WhenAll(starting);
-        (DeptA, DeptB) = (nodes[0], nodes[1]);
+        try
+        {
+            var nodes = await Task.WhenAll(starting);
+            (DeptA, DeptB) = (nodes[0], nodes[1]);
+        }
+        catch
+        {
+            // The node that did start must not outlive the run (its consumers would take the next run's messages).
+            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully)) await started.Result.DisposeAsync();
+            throw;
+        }
     }
 
     public void Add(Figure figure)

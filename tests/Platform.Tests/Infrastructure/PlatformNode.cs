@@ -78,9 +78,19 @@ public sealed class PlatformNode : IAsyncDisposable
         var logs = Path.Combine(AppContext.BaseDirectory, "node-logs", databasePrefix);
         Directory.CreateDirectory(logs);
         var node = new PlatformNode(infrastructure, id, databasePrefix, rabbitMq, logs);
-        foreach (var (name, _, _) in Processes) node.Start(name);
-        await node.WaitUntilReadyAsync(StartTimeout);
-        return node;
+        try
+        {
+            foreach (var (name, _, _) in Processes) node.Start(name);
+            await node.WaitUntilReadyAsync(StartTimeout);
+            return node;
+        }
+        catch
+        {
+            // A node that never became ready must not outlive the run: its consumers would keep taking messages from
+            // the run's broker (or the next run's, on the same ports) and fail them.
+            await node.DisposeAsync();
+            throw;
+        }
     }
 
     public void Start(string process)
