@@ -24,6 +24,7 @@ public sealed class BatchIngestionScenario : IScenario
         var batches = rows.Chunk(BatchSize).ToArray();
         var next = -1;
         long rejected = 0, failedBatches = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<int>();
         var latencies = new List<double>();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
@@ -38,6 +39,7 @@ public sealed class BatchIngestionScenario : IScenario
                 if (!response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref failedBatches);
+                    failures.Add((int)response.StatusCode);
                     continue;
                 }
                 var report = await response.ReadJsonAsync();
@@ -51,6 +53,7 @@ public sealed class BatchIngestionScenario : IScenario
             "raw PostgreSQL COPY", copyRate, "≥ 25% of COPY"));
         run.Add(new Figure(Name, "batch latency p50", LoadGenerator.Percentile(sorted, 0.50), "ms"));
         run.Add(new Figure(Name, "batch latency p95", LoadGenerator.Percentile(sorted, 0.95), "ms"));
-        run.Add(new Figure(Name, "failed batches + rejected records", failedBatches + rejected, "items"));
+        var statuses = failures.IsEmpty ? "" : $" (failed batches answered {string.Join(", ", failures.Order())})";
+        run.Add(new Figure(Name, $"failed batches + rejected records{statuses}", failedBatches + rejected, "items"));
     }
 }
