@@ -23,6 +23,9 @@ public static class BusExtensions
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(formatter);
+            // A government node does not report to third parties: MassTransit's usage report (versions, OS, time zone)
+            // to usage-tracking.masstransit.io is off.
+            bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
 
             bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
