@@ -1,43 +1,31 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Audit.Infrastructure;
 using Platform.Audit.Model;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Audit.Consumers;
 
 /// <summary>
-/// Appends the node's own API calls in batches: one transaction, one chain lock and one COPY per batch, with every
-/// message id recorded in the inbox in that same transaction, so redeliveries are no-ops and nothing is lost.
+/// Appends the node's own API calls in batches (<see cref="IdempotentBatchConsumer{TContext, TMessage}"/>): one
+/// transaction, one inbox insert, one chain lock and one COPY per batch, so redeliveries are no-ops and nothing is lost.
 /// Calls announced by other nodes (the event is published on the shared exchange) are not this node's log.
 /// </summary>
-public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, IOptions<NodeOptions> node) : IConsumer<Batch<ApiCallRecorded>>
+public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, IOptions<NodeOptions> node)
+    : IdempotentBatchConsumer<AuditDbContext, ApiCallRecorded>(db)
 {
-    public async Task Consume(ConsumeContext<Batch<ApiCallRecorded>> context)
-    {
-        var cancellationToken = context.CancellationToken;
-        var own = context.Message
-            .Where(m => m.Message.Node == node.Value.Id)
-            .Select(m => (Id: m.MessageId ?? throw new InvalidOperationException("ApiCallRecorded arrived without a message id."), m.Message))
-            .ToList();
-        if (own.Count == 0) return;
+    protected override bool Concerns(ApiCallRecorded message) => message.Node == node.Value.Id;
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var ids = own.Select(m => m.Id).ToArray();
-        var fresh = (await db.Database
-            .SqlQuery<Guid>($"""
-                INSERT INTO inbox_messages (message_id, consumer, processed_at)
-                SELECT id, {nameof(ApiCallAuditConsumer)}, now() FROM unnest({ids}) AS id
-                ON CONFLICT DO NOTHING RETURNING message_id AS "Value"
-                """)
-            .ToListAsync(cancellationToken)).ToHashSet();
-        var calls = own.Where(m => fresh.Remove(m.Id)).ToList();
-        await log.AppendManyAsync(calls.Select(m => Describe(m.Message, m.Id)).ToList(), cancellationToken);
-        await traffic.AddAsync(calls.Select(m => Interaction(m.Message)).ToList(), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<ApiCallRecorded>> messages, CancellationToken cancellationToken)
+    {
+        await log.AppendManyAsync([.. messages.Select(m => Describe(m.Message, m.MessageId!.Value))], cancellationToken);
+        await traffic.AddAsync([.. messages.Select(m => Interaction(m.Message))], cancellationToken);
     }
+
+    protected override Task HandleAsync(ConsumeContext<ApiCallRecorded> context, CancellationToken cancellationToken) =>
+        HandleBatchAsync([context], cancellationToken);
 
     internal static AuditEvent Describe(ApiCallRecorded call, Guid messageId) => new(
         call.OccurredAt,
