@@ -26,6 +26,7 @@ public sealed class BatchIngestionScenario : IScenario
         long rejected = 0, failedBatches = 0;
         var failures = new System.Collections.Concurrent.ConcurrentBag<int>();
         var latencies = new List<double>();
+        var cpu = CpuAccounting.Start(run);
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
         {
@@ -53,6 +54,7 @@ public sealed class BatchIngestionScenario : IScenario
             "raw PostgreSQL COPY", copyRate, "≥ 25% of COPY"));
         run.Add(new Figure(Name, "batch latency p50", LoadGenerator.Percentile(sorted, 0.50), "ms"));
         run.Add(new Figure(Name, "batch latency p95", LoadGenerator.Percentile(sorted, 0.95), "ms"));
+        cpu.Report(Name, count, "record (while the batches ran)");
         var statuses = failures.IsEmpty ? "" : $" (failed batches answered {string.Join(", ", failures.Order())})";
         run.Add(new Figure(Name, $"failed batches + rejected records{statuses}", failedBatches + rejected, "items"));
     }

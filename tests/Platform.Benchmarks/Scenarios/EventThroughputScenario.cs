@@ -29,7 +29,8 @@ public sealed class EventThroughputScenario : IScenario
         var size = bodies[0].Length + 600; // MassTransit's envelope adds about this much around the message
         var raw = await Baselines.RabbitPublishAsync(run, count, size, cancellationToken);
 
-                var watch = Stopwatch.StartNew();
+        var cpu = CpuAccounting.Start(run);
+        var watch = Stopwatch.StartNew();
         await using (var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue")))
         {
             await connection.OpenAsync(cancellationToken);
@@ -56,6 +57,7 @@ public sealed class EventThroughputScenario : IScenario
         var rate = consumed / watch.Elapsed.TotalSeconds;
         run.Add(new Figure(Name, $"events/s published and consumed at the peer ({consumed:N0} of {count:N0})", rate, "ev/s",
             $"raw RabbitMQ publish+confirm ({size} B)", raw, "≥ 30% of raw"));
+        cpu.Report(Name, consumed, "event");
     }
 
     private static async Task<long> FederatedCountAsync(BenchmarkRun run, CancellationToken cancellationToken)
