@@ -28,6 +28,7 @@ IScenario[] scenarios =
     new MemoryScenario("after load"),
 ];
 
+var total = System.Diagnostics.Stopwatch.StartNew();
 await using var run = new BenchmarkRun(postgres, rabbit, quick);
 Console.WriteLine($"Benchmark {run.RunId} ({(quick ? "quick" : "full")}) on {Environment.ProcessorCount} cores; starting two nodes…");
 await run.StartNodesAsync();
@@ -37,6 +38,7 @@ using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 :
 foreach (var scenario in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
 {
     Console.WriteLine($"== {scenario.Name}");
+    var took = System.Diagnostics.Stopwatch.StartNew();
     try
     {
         await scenario.RunAsync(run, cancel.Token);
@@ -46,7 +48,10 @@ foreach (var scenario in scenarios.Where(s => only is null || s.Name.Contains(on
         Console.Error.WriteLine($"   {scenario.Name} failed: {ex.Message}");
         run.Add(new Figure(scenario.Name, "FAILED: " + ex.Message, double.NaN, ""));
     }
+    Console.WriteLine($"   ({took.Elapsed.TotalSeconds:N0} s)");
 }
+run.Add(new Figure("run", "wall time from node start to the last scenario (excludes build and infrastructure start)",
+    total.Elapsed.TotalSeconds, "s", Target: quick ? "whole command < 180 s" : null));
 
 var output = ResultWriter.Write(run, Path.Combine(Repository.Root, ".local", "bench"));
 Console.WriteLine();

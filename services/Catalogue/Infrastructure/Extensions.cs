@@ -27,5 +27,6 @@ internal static class Extensions
         builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<RecordValidator>();
         builder.Services.AddScoped<RecordIngestion>();
+        builder.Services.AddHostedService<SearchTokenBackfill>();
     }
 }

@@ -4,7 +4,7 @@ using Platform.Tests.Infrastructure;
 namespace Platform.Benchmarks.Scenarios;
 
 /// <summary>
-/// 100,000 records (quick: 10,000) pushed through dept-a's gateway in batches of 1,000 by 4 concurrent clients,
+/// 100,000 records (quick: 5,000) pushed through dept-a's gateway in batches of 1,000 by 4 concurrent clients,
 /// against a raw COPY of the same rows. Leaves the records in place for <see cref="SearchLatencyScenario"/>.
 /// </summary>
 public sealed class BatchIngestionScenario : IScenario
@@ -15,7 +15,7 @@ public sealed class BatchIngestionScenario : IScenario
 
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
-        var count = run.Size(100_000, 10_000);
+        var count = run.Size(100_000, 5_000);
         var rows = Enumerable.Range(0, count).Select(i => RecordRow.Generate(run.RunId + "-batch", i)).ToArray();
         var copyRate = await Baselines.PostgresCopyAsync(run, rows, cancellationToken);
 

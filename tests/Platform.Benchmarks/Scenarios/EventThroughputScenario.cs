@@ -16,7 +16,7 @@ public sealed class EventThroughputScenario : IScenario
 
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
-        var count = run.Size(20_000, 3_000);
+        var count = run.Size(20_000, 1_500);
         var bodies = Enumerable.Range(0, count).Select(i =>
         {
             var row = RecordRow.Generate(run.RunId + "-ev", i);

@@ -4,7 +4,7 @@ namespace Platform.Benchmarks.Scenarios;
 
 /// <summary>
 /// Chinese full-text search through dept-a's gateway over the records <see cref="BatchIngestionScenario"/> left
-/// there (100,000; quick: 10,000), 4 concurrent callers, page of 20: a mix of selective and broad queries, and
+/// there (100,000; quick: 5,000), 4 concurrent callers, page of 20: a mix of selective and broad queries, and
 /// the broadest query (a word in every record) on its own. It first waits (bounded) until the fan-out of the ingested
 /// records' events has drained from every queue, so that search is measured on its own, not under that backlog; the
 /// drain time is reported too.
@@ -18,7 +18,7 @@ public sealed class SearchLatencyScenario : IScenario
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
         var drain = System.Diagnostics.Stopwatch.StartNew();
-        var left = await WaitForEmptyQueuesAsync(run.Duration(600, 60), cancellationToken);
+        var left = await WaitForEmptyQueuesAsync(run.Duration(600, 30), cancellationToken);
         run.Add(new Figure(Name, $"event backlog drained before searching ({left:N0} messages left)", drain.Elapsed.TotalSeconds, "s"));
 
         using var http = await run.DeptA.HttpAsync();
@@ -34,7 +34,7 @@ public sealed class SearchLatencyScenario : IScenario
             var q = Mixed[Interlocked.Increment(ref i) % Mixed.Length];
             using var response = await http.GetAsync($"api/catalogue/records?q={Uri.EscapeDataString(q)}&pageSize=20", cancellationToken);
             return response.IsSuccessStatusCode;
-        }, concurrency: 4, run.Duration(20, 8), TimeSpan.FromSeconds(2));
+        }, concurrency: 4, run.Duration(20, 5), TimeSpan.FromSeconds(2));
         run.Add(new Figure(Name, "mixed queries p50", mixed.P50Ms, "ms"));
         run.Add(new Figure(Name, "mixed queries p95", mixed.P95Ms, "ms", Target: "< 50 ms"));
         run.Add(new Figure(Name, "mixed queries throughput", mixed.RequestsPerSecond, "req/s"));
@@ -44,7 +44,7 @@ public sealed class SearchLatencyScenario : IScenario
         {
             using var response = await http.GetAsync($"api/catalogue/records?q={Uri.EscapeDataString("档案")}&pageSize=20", cancellationToken);
             return response.IsSuccessStatusCode;
-        }, concurrency: 4, run.Duration(10, 5), TimeSpan.FromSeconds(1));
+        }, concurrency: 4, run.Duration(10, 3), TimeSpan.FromSeconds(1));
         run.Add(new Figure(Name, "broadest query (matches every record) p50", broad.P50Ms, "ms"));
         run.Add(new Figure(Name, "broadest query (matches every record) p95", broad.P95Ms, "ms"));
     }

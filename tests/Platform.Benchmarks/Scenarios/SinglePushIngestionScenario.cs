@@ -10,7 +10,7 @@ public sealed class SinglePushIngestionScenario : IScenario
 
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
-        var count = run.Size(5_000, 1_000);
+        var count = run.Size(5_000, 300);
         var rows = Enumerable.Range(0, count).Select(i => RecordRow.Generate(run.RunId + "-single", i)).ToArray();
         var copyRate = await Baselines.PostgresCopyAsync(run, rows, cancellationToken);
 

@@ -141,6 +141,46 @@ public sealed class RecordSearchTests(TwoNodePlatform platform)
         report.GetProperty("issues").EnumerateArray().ShouldContain(i => i.GetProperty("code").GetString() == "fonds-mismatch");
     }
 
+    [Fact]
+    public async Task Records_stored_before_search_existed_get_search_tokens_when_the_catalogue_starts()
+    {
+        using var deptA = await platform.DeptA.HttpAsync();
+        using var deptB = await platform.DeptB.HttpAsync();
+        var word = new string([.. Enumerable.Range(0, 4).Select(_ => (char)RandomNumberGenerator.GetInt32(0x4E00, 0x9FA5))]);
+        var fonds = UniqueFonds();
+        var id = await Push(deptA, fonds, $"关于{word}档案整理的报告", category: "administrative");
+        var query = $"q={Uri.EscapeDataString(word)}";
+        await Eventually.Until(() => deptB.GetJsonAsync($"api/catalogue/federated?{query}"),
+            page => page.GetProperty("total").GetInt32() > 0, Patience, "dept-a's record in dept-b's federated search");
+
+        // As a row written before the search migration looks: no tokens, so no query finds it.
+        await ClearSearchTokensAsync(platform.DeptA, "records", "id", id);
+        await ClearSearchTokensAsync(platform.DeptB, "federated_records", "record_id", id);
+        (await Search(deptA, $"{query}&fonds={fonds}")).GetProperty("total").GetInt32().ShouldBe(0);
+        (await deptB.GetJsonAsync($"api/catalogue/federated?{query}")).GetProperty("total").GetInt32().ShouldBe(0);
+
+        foreach (var node in new[] { platform.DeptA, platform.DeptB })
+        {
+            await node.KillAsync("catalogue");
+            node.Start("catalogue");
+            await node.WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
+        }
+
+        Ids(await Eventually.Until(() => Search(deptA, $"{query}&fonds={fonds}"),
+            page => page.GetProperty("total").GetInt32() > 0, Patience, "the own record found again after the backfill")).ShouldBe([id]);
+        Ids(await Eventually.Until(() => deptB.GetJsonAsync($"api/catalogue/federated?{query}"),
+            page => page.GetProperty("total").GetInt32() > 0, Patience, "the federated record found again after the backfill")).ShouldBe([id]);
+    }
+
+    private static async Task ClearSearchTokensAsync(PlatformNode node, string table, string key, string id)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(node.DatabaseConnectionString("catalogue"));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"UPDATE {table} SET search_tokens = '' WHERE {key} = @id", connection);
+        command.Parameters.AddWithValue("id", Guid.Parse(id));
+        (await command.ExecuteNonQueryAsync()).ShouldBe(1);
+    }
+
     private static string UniqueFonds() => $"T{RandomNumberGenerator.GetHexString(8, true).ToUpperInvariant()}";
 
     private static async Task<string> Push(HttpClient http, string fonds, string title, string category,
