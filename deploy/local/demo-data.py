@@ -42,6 +42,7 @@ RETENTION = ["永久", "定期30年", "定期10年"]
 RETENTION_CODE = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
 CLASSIFICATION = ["公开", "公开", "内部"]
 SHARING = ["unconditional", "unconditional", "conditional", "none"]
+DEMO_PURPOSE = "（演示数据）"
 
 
 def main():
@@ -92,7 +93,7 @@ def record(department, i, rng):
     if category == "personnel":
         # Personal data the sharing rule masks: an ID-card number and a phone number.
         description += f"经办人{name}，身份证号110101{year - 40}0307{rng.randint(1000, 9999)}，联系电话138{rng.randint(10000000, 99999999)}。"
-    return {
+    item = {
         "externalId": f"DEMO-{department}-{i:05d}",
         "fondsCode": fonds,
         "archivalCode": f"{fonds}-{year}-{RETENTION_CODE[retention]}-{i:04d}",
@@ -107,6 +108,15 @@ def record(department, i, rng):
         "description": description,
         "sharing": rng.choice(SHARING),
     }
+    # Like real archive systems, some records come with gaps or inconsistencies that cost quality points.
+    flaw = rng.random()
+    if flaw < 0.10:
+        del item["documentNumber"], item["keywords"]
+    elif flaw < 0.15:
+        item["description"] = None
+    elif flaw < 0.18:
+        item["archivalCode"] = f"{fonds}-{year - 1}-{RETENTION_CODE[retention]}-{i:04d}"  # 年度 disagrees with the date
+    return item
 
 
 def upload_attachments(node, record_ids):
@@ -156,15 +166,19 @@ def request_access(nodes):
     a, b = nodes.get("dept-a"), nodes.get("dept-b")
     if a is None or b is None:
         return
-    if b.get("/api/sharing/requests?role=outgoing"):
-        print("dept-b: access requests already made on an earlier run")
+    if any(r["purpose"].endswith(DEMO_PURPOSE) for r in b.get("/api/sharing/requests?role=outgoing")):
+        print("dept-b: the demo access requests were made on an earlier run")
         return
     # Personnel records are conditional under dept-a's rule (they wait for review); the others are granted at once.
     personnel = b.get("/api/catalogue/federated?department=dept-a&category=personnel&pageSize=3")["items"]
     others = b.get("/api/catalogue/federated?department=dept-a&category=finance&pageSize=3")["items"]
     for item, purpose in [(i, "人事审核") for i in personnel] + [(i, "统计分析") for i in others]:
-        answer = b.post("/api/sharing/requests", {"recordId": item["id"], "purpose": purpose})
-        print(f"dept-b: requested 《{item['metadata']['title']}》 from dept-a → {answer.get('status')}")
+        answer = b.post("/api/sharing/requests", {"recordId": item["id"], "purpose": purpose + DEMO_PURPOSE})
+        status, deadline = answer.get("status"), time.time() + 30
+        while status == "submitted" and time.time() < deadline:  # dept-a's node decides asynchronously
+            time.sleep(1)
+            status = b.get(f"/api/sharing/requests/{answer['id']}")["status"]
+        print(f"dept-b: requested 《{item['metadata']['title']}》 from dept-a → {status}")
 
 
 class Node:
