@@ -76,8 +76,8 @@ public sealed class OidcIssuer : IAsyncDisposable
     }
 
     /// <summary>
-    /// An access token as Keycloak issues it to a confidential client's service account (or a user), with
-    /// <paramref name="realmRoles"/> in <c>realm_access.roles</c> and <paramref name="clientRoles"/> under the audience client.
+    /// An access token as Keycloak issues it to a confidential client's service account (or a user), with the request's
+    /// realm roles in <c>realm_access.roles</c> and its client roles in <c>resource_access.{first audience}.roles</c>.
     /// </summary>
     public string Mint(TokenRequest request)
     {
@@ -107,7 +107,7 @@ public sealed class OidcIssuer : IAsyncDisposable
             IssuedAt = expires.AddMinutes(-5),
             NotBefore = expires.AddMinutes(-5),
             Expires = expires,
-            SigningCredentials = request.SigningKey ?? Signing,
+            SigningCredentials = request.WithoutSignature ? null : request.SigningKey ?? Signing,
         };
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
@@ -139,4 +139,7 @@ public sealed record TokenRequest
     public string? Issuer { get; init; }
     public DateTime? Expires { get; init; }
     public SigningCredentials? SigningKey { get; init; }
+
+    /// <summary><c>alg: none</c>.</summary>
+    public bool WithoutSignature { get; init; }
 }
