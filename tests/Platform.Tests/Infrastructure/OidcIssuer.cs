@@ -55,10 +55,10 @@ public sealed class OidcIssuer : IAsyncDisposable
             ["jwks_uri"] = $"{issuer.Issuer}/protocol/openid-connect/certs",
             ["token_endpoint"] = $"{issuer.Issuer}/protocol/openid-connect/token",
             ["authorization_endpoint"] = $"{issuer.Issuer}/protocol/openid-connect/auth",
-            ["response_types_supported"] = new[] { "code" },
-            ["subject_types_supported"] = new[] { "public" },
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-            ["grant_types_supported"] = new[] { "client_credentials", "authorization_code" },
+            ["response_types_supported"] = new List<string> { "code" },
+            ["subject_types_supported"] = new List<string> { "public" },
+            ["id_token_signing_alg_values_supported"] = new List<string> { "RS256" },
+            ["grant_types_supported"] = new List<string> { "client_credentials", "authorization_code" },
         }));
         app.MapGet($"/realms/{realm}/protocol/openid-connect/certs", () =>
         {
