@@ -152,6 +152,11 @@ public static partial class ExternalIdentityProvider
             }
             using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
             var identity = mapping.Map(payload.RootElement);
+            if (identity.Subject.Length == 0)
+            {
+                context.Fail("The token has no subject (sub).");
+                return Task.CompletedTask;
+            }
             context.Principal = new ClaimsPrincipal(identity.ToClaimsIdentity(Scheme));
             if (identity.Roles.Count == 0 || identity.Department != node.Id)
             {
