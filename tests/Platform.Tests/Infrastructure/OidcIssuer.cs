@@ -83,6 +83,8 @@ public sealed class OidcIssuer : IAsyncDisposable
     {
         var now = DateTime.UtcNow;
         var expires = request.Expires ?? now.AddMinutes(5);
+        // An already expired token was issued before it expired; any other was issued now.
+        var issued = expires < now ? expires.AddMinutes(-5) : now;
         var claims = new Dictionary<string, object>
         {
             ["sub"] = request.Subject,
@@ -104,8 +106,8 @@ public sealed class OidcIssuer : IAsyncDisposable
         {
             Issuer = request.Issuer ?? Issuer,
             Claims = claims,
-            IssuedAt = expires.AddMinutes(-5),
-            NotBefore = expires.AddMinutes(-5),
+            IssuedAt = issued,
+            NotBefore = issued,
             Expires = expires,
             SigningCredentials = request.WithoutSignature ? null : request.SigningKey ?? Signing,
         };
