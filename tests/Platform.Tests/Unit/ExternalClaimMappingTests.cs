@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Shouldly;
@@ -73,6 +75,36 @@ public sealed class ExternalClaimMappingTests
         var claims = Map(new ExternalIdentityProviderOptions()).ToClaimsIdentity("test").Claims.Select(c => c.Type).Distinct().Order();
 
         claims.ShouldBe(new[] { PlatformClaims.ClientId, PlatformClaims.Department, ExternalIdentityProvider.IdentityProviderClaim, PlatformClaims.Role, PlatformClaims.Subject }.Order());
+    }
+
+    [Fact]
+    public void A_misconfigured_provider_stops_the_process_naming_each_bad_key()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:External:Authority"] = "https://sso.example.gov.cn/realms/dept-a",
+            ["Auth:External:Department"] = "dept-b",
+            ["Auth:External:RoleMap:archive-boss"] = "superuser",
+        }).Build();
+        var authentication = new ServiceCollection().AddAuthentication();
+
+        var error = Should.Throw<InvalidOperationException>(() =>
+            authentication.AddExternalIdentityProvider(configuration, new NodeOptions { Id = "dept-a" }, "Bearer"));
+
+        error.Message.ShouldContain("Auth:External:Audience");
+        error.Message.ShouldContain("Auth:External:Department must be this node's id 'dept-a'");
+        error.Message.ShouldContain("Auth:External:RoleMap:archive-boss: unknown role 'superuser'");
+    }
+
+    [Fact]
+    public void Without_an_authority_nothing_changes()
+    {
+        var services = new ServiceCollection();
+        services.AddAuthentication("Bearer").AddExternalIdentityProvider(new ConfigurationBuilder().Build(), new NodeOptions { Id = "dept-a" }, "Bearer");
+
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Authentication.AuthenticationOptions>>()
+            .Value.DefaultScheme.ShouldBe("Bearer");
     }
 
     private static ExternalIdentity Map(ExternalIdentityProviderOptions options, string payload = KeycloakToken)
