@@ -25,7 +25,7 @@ public static class Authentication
             options.MapInboundClaims = false;
             options.TokenValidationParameters.NameClaimType = PlatformClaims.Subject;
             options.TokenValidationParameters.RoleClaimType = PlatformClaims.Role;
-        });
+        }).AddExternalIdentityProvider(builder.Configuration, node, JwtBearerDefaults.AuthenticationScheme);
 
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(DepartmentPolicy(node).Build())
@@ -33,11 +33,12 @@ public static class Authentication
             .AddRolePolicies(node);
     }
 
-    /// <summary>Any authenticated client of this node's own department.</summary>
+    /// <summary>Any authenticated client of this node's own department that holds at least one platform role.</summary>
     private static AuthorizationPolicyBuilder DepartmentPolicy(NodeOptions node) =>
         new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
-            .RequireClaim(PlatformClaims.Department, node.Id);
+            .RequireClaim(PlatformClaims.Department, node.Id)
+            .RequireClaim(PlatformClaims.Role, Roles.All);
 
     private static AuthorizationBuilder AddRolePolicies(this AuthorizationBuilder authorization, NodeOptions node)
     {

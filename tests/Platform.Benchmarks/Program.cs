@@ -15,6 +15,7 @@ IScenario[] scenarios =
 [
     new MemoryScenario("idle"),
     new GatewayOverheadScenario(),
+    new ExternalTokenScenario(),
     new SinglePushIngestionScenario(),
     new EventThroughputScenario(),
     new BatchIngestionScenario(),

@@ -55,10 +55,13 @@ internal static class AuthExtensions
         // Load (or create) the signing key at start-up, not on the first token request.
         builder.Services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
 
-        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .AddExternalIdentityProvider(builder.Configuration, node, OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // A token without any platform role (possible from an external provider) is turned away here already.
         var nodeClient = new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
             .RequireClaim(PlatformClaims.Department, node.Id)
+            .RequireClaim(PlatformClaims.Role, Roles.All)
             .Build();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(NodeClientPolicy, nodeClient)

@@ -24,6 +24,7 @@ internal static class TokenEndpoint
         HttpContext context,
         IOpenIddictApplicationManager applications,
         IOptions<NodeOptions> node,
+        IOptions<ExternalIdentityProviderOptions> external,
         CancellationToken cancellationToken)
     {
         var request = context.GetOpenIddictServerRequest()
@@ -31,6 +32,11 @@ internal static class TokenEndpoint
         if (!request.IsClientCredentialsGrantType())
         {
             return Reject(Errors.UnsupportedGrantType, "Only the client_credentials grant is supported.");
+        }
+
+        if (external.Value is { IsConfigured: true, AcceptNodeTokens: false })
+        {
+            return Reject(Errors.UnauthorizedClient, "This node accepts access tokens from its external identity provider only.");
         }
 
         // OpenIddict has authenticated the client, so client_id is present; the lookup can still miss if it was deleted since.

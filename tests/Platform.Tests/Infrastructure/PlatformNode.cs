@@ -30,6 +30,7 @@ public sealed class PlatformNode : IAsyncDisposable
     private readonly IDatabaseServer _infrastructure;
     private readonly string _databasePrefix;
     private readonly Uri _rabbitMq;
+    private IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
 
     private PlatformNode(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq, string logDirectory)
     {
@@ -73,11 +74,16 @@ public sealed class PlatformNode : IAsyncDisposable
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromMinutes(3);
 
-    public static async Task<PlatformNode> StartAsync(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq)
+    public static Task<PlatformNode> StartAsync(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq) =>
+        StartAsync(infrastructure, id, databasePrefix, rabbitMq, new Dictionary<string, string>());
+
+    /// <summary>A node whose every process also gets <paramref name="settings"/> (environment variables, e.g. <c>Auth__External__Authority</c>).</summary>
+    public static async Task<PlatformNode> StartAsync(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq,
+        IReadOnlyDictionary<string, string> settings)
     {
         var logs = Path.Combine(AppContext.BaseDirectory, "node-logs", databasePrefix);
         Directory.CreateDirectory(logs);
-        var node = new PlatformNode(infrastructure, id, databasePrefix, rabbitMq, logs);
+        var node = new PlatformNode(infrastructure, id, databasePrefix, rabbitMq, logs) { _settings = settings };
         try
         {
             foreach (var (name, _, _) in Processes) node.Start(name);
@@ -220,6 +226,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 environment[$"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address"] = ServiceUrl(target).ToString();
             }
         }
+        foreach (var (key, value) in _settings) environment[key] = value;
         return environment;
     }
 
