@@ -68,7 +68,7 @@ public sealed class ExternalTokenScenario : IScenario
         {
             using var response = await http.GetAsync(path);
             return response.IsSuccessStatusCode;
-        }, concurrency, duration: run.Duration(10, 4), warmUp: TimeSpan.FromSeconds(2));
+        }, concurrency, duration: run.Duration(10, 2), warmUp: TimeSpan.FromSeconds(run.Quick ? 1 : 2));
     }
 
     private static async Task<Uri> CreateVirtualHostAsync(BenchmarkRun run, string name, CancellationToken cancellationToken)
