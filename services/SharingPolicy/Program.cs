@@ -16,6 +16,7 @@ app.MapSharedRecordsApi();
 app.MapRulesApi();
 app.MapRequestsApi();
 app.MapGrantsApi();
+app.MapBulkSharingApi();
 app.MapPeerContentApi();
 app.MapNodesApi();
 app.MapErrorQueueApi("/api/sharing");
