@@ -17,6 +17,7 @@ app.MapRulesApi();
 app.MapRequestsApi();
 app.MapGrantsApi();
 app.MapBulkSharingApi();
+app.MapGrantedAttachmentsApi();
 app.MapPeerContentApi();
 app.MapNodesApi();
 app.MapErrorQueueApi("/api/sharing");

@@ -249,9 +249,9 @@ public static class BulkSharingApi
         {
             errors["purpose"] = ["Required: why the records are needed (at most 500 characters)."];
         }
-        if (input.Fields?.FirstOrDefault(f => !RecordFields.All.Contains(f)) is { } field)
+        if (input.Fields?.FirstOrDefault(f => !RecordFields.Grantable.Contains(f)) is { } field)
         {
-            errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.All)}."];
+            errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.Grantable)}."];
         }
         return errors.Count > 0 ? errors : null;
     }

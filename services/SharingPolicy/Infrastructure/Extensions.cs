@@ -36,6 +36,8 @@ internal static class Extensions
             bus.AddConsumer<SubscribedRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<SubscribedRecordUpdatedConsumer>>();
             // The node's own catalogue, by its endpoint exchange (the queue is a quorum queue the catalogue declares): never broadcast.
             bus.AddRequestClient<GetRecordContent>(new Uri($"exchange:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
+            bus.AddRequestClient<GetRecordAttachments>(new Uri($"exchange:{node.Id}.catalogue.get-record-attachments"), RequestTimeout.After(s: 15));
+            bus.AddConsumer<AuthorizeGrantedAttachmentConsumer, AuthorizeGrantedAttachmentConsumerDefinition>();
         }, RoutedMessages.Configure);
 
         builder.Services.AddOptions<SharingOptions>().Bind(builder.Configuration.GetSection(SharingOptions.Section));

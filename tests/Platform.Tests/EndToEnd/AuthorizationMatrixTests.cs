@@ -90,6 +90,8 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["GET /api/sharing/subscriptions"] = AnyRole,
         ["GET /api/sharing/subscriptions/{id}"] = AnyRole,
         ["DELETE /api/sharing/subscriptions/{id}"] = Roles.Requester,
+        ["GET /api/sharing/grants/{id}/attachments/{sha256}"] = Roles.Requester,
+        ["GET /peer/grants/{id}/attachments/{sha256}"] = GrantAuthenticated,
         ["GET /api/notify/operator/error-messages"] = Roles.Operator,
         ["POST /api/notify/operator/error-messages/replay"] = Roles.Operator,
         ["POST /api/notify/operator/error-messages/{messageId}/replay"] = Roles.Operator,
