@@ -106,10 +106,25 @@ public sealed class BulkSharingTests(TwoNodePlatform platform)
     public async Task Subscription_grants_newly_published_unconditional_records_only_and_stops_when_cancelled()
     {
         await using var flow = await SharingFlow.StartAsync(platform);
-        using (var inbox = await flow.Requester.PostJsonAsync("api/notify/subscriptions", new { channel = "inbox", eventTypes = new[] { "request.decided" } }))
+        string inbox;
+        using (var subscribed = await flow.Requester.PostJsonAsync("api/notify/subscriptions", new { channel = "inbox", eventTypes = new[] { "request.decided" } }))
         {
-            inbox.StatusCode.ShouldBe(HttpStatusCode.Created, await inbox.Content.ReadAsStringAsync());
+            subscribed.StatusCode.ShouldBe(HttpStatusCode.Created, await subscribed.Content.ReadAsStringAsync());
+            inbox = (await subscribed.ReadJsonAsync()).GetProperty("id").GetString()!;
         }
+        try
+        {
+            await SubscriptionFlowAsync(flow);
+        }
+        finally
+        {
+            // dept-b is shared by every test: another inbox subscription to the same kind would show other tests' notices twice.
+            (await flow.Requester.DeleteAsync($"api/notify/subscriptions/{inbox}")).IsSuccessStatusCode.ShouldBeTrue();
+        }
+    }
+
+    private static async Task SubscriptionFlowAsync(SharingFlow flow)
+    {
         await flow.PutRuleAsync($"sub-masks-{flow.Fonds.ToLowerInvariant()}", new
         {
             sharing = "unconditional", fondsCode = flow.Fonds, masks = new Dictionary<string, string> { ["creator"] = "name" },
