@@ -20,7 +20,7 @@ public sealed class BulkRequestScenario : IScenario
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
         using var owner = await run.DeptA.HttpAsync();
-        var fonds = "B" + run.RunId[..Math.Min(7, run.RunId.Length)];
+        var fonds = ("B" + run.RunId).ToUpperInvariant(); // the catalogue keeps fonds codes in upper case
         var rows = Enumerable.Range(1, Records).Select(i => RecordRow.Generate(run.RunId + "-bulk", i) with { FondsCode = fonds, Category = "personnel" })
             .Select(r => r.ToPush()).ToList();
         using (var pushed = await owner.PostJsonAsync("api/catalogue/records/batch", new { records = rows }))
