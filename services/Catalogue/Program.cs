@@ -16,6 +16,7 @@ app.MapRecordsApi();
 app.MapFederatedApi();
 app.MapQualityApi();
 app.MapAttachmentsApi();
+app.MapPeerAttachmentsApi();
 app.MapErrorQueueApi("/api/catalogue");
 
 app.Run();

@@ -16,6 +16,8 @@ app.MapSharedRecordsApi();
 app.MapRulesApi();
 app.MapRequestsApi();
 app.MapGrantsApi();
+app.MapBulkSharingApi();
+app.MapGrantedAttachmentsApi();
 app.MapPeerContentApi();
 app.MapNodesApi();
 app.MapErrorQueueApi("/api/sharing");

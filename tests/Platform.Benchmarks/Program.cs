@@ -22,6 +22,7 @@ IScenario[] scenarios =
     new SearchLatencyScenario(),
     new WebhookDeliveryScenario(),
     new AccessRequestScenario(),
+    new BulkRequestScenario(),
     new AuditAppendScenario(),
     new AuditVerifyScenario(),
     new TrafficQueryScenario(),

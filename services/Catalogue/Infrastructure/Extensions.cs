@@ -1,6 +1,7 @@
 using MassTransit;
 using Platform.Catalogue.Consumers;
 using Platform.Catalogue.Model;
+using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Persistence;
@@ -20,6 +21,9 @@ internal static class Extensions
             bus.AddConsumer<PeerRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<PeerRecordUpdatedConsumer>>();
             bus.AddConsumer<PeerRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<PeerRecordWithdrawnConsumer>>();
             bus.AddConsumer<GetRecordContentConsumer, GetRecordContentConsumerDefinition>();
+            bus.AddConsumer<GetRecordAttachmentsConsumer, GetRecordAttachmentsConsumerDefinition>();
+            // The node's own sharing service decides on attachment fetches under a grant, by its endpoint exchange: never broadcast.
+            bus.AddRequestClient<AuthorizeGrantedAttachment>(new Uri($"exchange:{node.Id}.sharing.authorize-granted-attachment"), RequestTimeout.After(s: 15));
         });
         builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));
         builder.Services.AddOptions<IngestionOptions>().Bind(builder.Configuration.GetSection(IngestionOptions.Section));

@@ -135,7 +135,7 @@ public static partial class GrantsApi
         }
     }
 
-    private static async Task<string> OwnerDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<string> OwnerDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {

@@ -76,9 +76,9 @@ public static class RequestsApi
         {
             errors["purpose"] = ["Required: why the record is needed (at most 500 characters)."];
         }
-        if (input.Fields?.FirstOrDefault(f => !RecordFields.All.Contains(f)) is { } field)
+        if (input.Fields?.FirstOrDefault(f => !RecordFields.Grantable.Contains(f)) is { } field)
         {
-            errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.All)}."];
+            errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.Grantable)}."];
         }
         if (errors.Count > 0)
         {

@@ -146,9 +146,9 @@ public static partial class RulesApi
         {
             errors["sharing"] = [$"Required: one of {string.Join(", ", RecordFields.Attributes)}."];
         }
-        if (input.Fields?.FirstOrDefault(f => !RecordFields.All.Contains(f)) is { } field)
+        if (input.Fields?.FirstOrDefault(f => !RecordFields.Grantable.Contains(f)) is { } field)
         {
-            errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.All)}."];
+            errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.Grantable)}."];
         }
         foreach (var (maskField, kind) in input.Masks ?? [])
         {

@@ -67,6 +67,7 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
         record.Version = version;
         record.FondsCode = metadata.FondsCode;
         record.Category = metadata.Category;
+        record.Year = metadata.Date.Year;
         record.Classification = metadata.Classification;
         record.RetentionPeriod = metadata.RetentionPeriod;
         record.Sharing = metadata.Sharing;

@@ -27,8 +27,17 @@ internal static class Extensions
             bus.AddConsumer<AccessDecidedConsumer, RoutedConsumerDefinition<AccessDecidedConsumer, AccessDecided>>();
             bus.AddConsumer<GrantIssuedConsumer, RoutedConsumerDefinition<GrantIssuedConsumer, GrantIssued>>();
             bus.AddConsumer<GrantRevokedConsumer, RoutedConsumerDefinition<GrantRevokedConsumer, GrantRevoked>>();
+            bus.AddConsumer<SubmitBulkAccessRequestConsumer, RoutedConsumerDefinition<SubmitBulkAccessRequestConsumer, SubmitBulkAccessRequest>>();
+            bus.AddConsumer<BulkAccessRequestExpandedConsumer, RoutedConsumerDefinition<BulkAccessRequestExpandedConsumer, BulkAccessRequestExpanded>>();
+            bus.AddConsumer<SubscribeToRecordsConsumer, RoutedConsumerDefinition<SubscribeToRecordsConsumer, SubscribeToRecords>>();
+            bus.AddConsumer<CancelRecordSubscriptionConsumer, RoutedConsumerDefinition<CancelRecordSubscriptionConsumer, CancelRecordSubscription>>();
+            bus.AddConsumer<SubscribedRecordAvailableConsumer, RoutedConsumerDefinition<SubscribedRecordAvailableConsumer, SubscribedRecordAvailable>>();
+            bus.AddConsumer<SubscribedRecordPublishedConsumer, IdempotentBatchConsumerDefinition<SubscribedRecordPublishedConsumer>>();
+            bus.AddConsumer<SubscribedRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<SubscribedRecordUpdatedConsumer>>();
             // The node's own catalogue, by its endpoint exchange (the queue is a quorum queue the catalogue declares): never broadcast.
             bus.AddRequestClient<GetRecordContent>(new Uri($"exchange:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
+            bus.AddRequestClient<GetRecordAttachments>(new Uri($"exchange:{node.Id}.catalogue.get-record-attachments"), RequestTimeout.After(s: 15));
+            bus.AddConsumer<AuthorizeGrantedAttachmentConsumer, AuthorizeGrantedAttachmentConsumerDefinition>();
         }, RoutedMessages.Configure);
 
         builder.Services.AddOptions<SharingOptions>().Bind(builder.Configuration.GetSection(SharingOptions.Section));

@@ -23,6 +23,11 @@ internal static class RoutedMessages
         Route<ContentDelivered>(rabbit, m => m.Node);
         Route<ContentDenied>(rabbit, m => m.Node);
         Route<SharingNotice>(rabbit, m => m.Department);
+        Route<SubmitBulkAccessRequest>(rabbit, m => m.OwnerDepartment);
+        Route<BulkAccessRequestExpanded>(rabbit, m => m.RequesterDepartment);
+        Route<SubscribeToRecords>(rabbit, m => m.OwnerDepartment);
+        Route<CancelRecordSubscription>(rabbit, m => m.OwnerDepartment);
+        Route<SubscribedRecordAvailable>(rabbit, m => m.SubscriberDepartment);
     }
 
     private static void Route<T>(IRabbitMqBusFactoryConfigurator rabbit, Func<T, string> key) where T : class

@@ -16,6 +16,10 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
     public DbSet<AccessRequest> Requests => Set<AccessRequest>();
     public DbSet<AccessRequestEvent> RequestEvents => Set<AccessRequestEvent>();
     public DbSet<Grant> Grants => Set<Grant>();
+    public DbSet<BulkAccessRequest> BulkRequests => Set<BulkAccessRequest>();
+    public DbSet<BulkRequestItem> BulkRequestItems => Set<BulkRequestItem>();
+    public DbSet<RecordSubscription> Subscriptions => Set<RecordSubscription>();
+    public DbSet<SubscriptionDelivery> SubscriptionDeliveries => Set<SubscriptionDelivery>();
 
     private static readonly ValueComparer<Dictionary<string, string>> DictionaryComparer = new(
         (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
@@ -91,5 +95,6 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
                 DictionaryComparer);
             grant.HasIndex(g => g.RequestId);
         });
+        BulkSharingModel.Configure(modelBuilder);
     }
 }

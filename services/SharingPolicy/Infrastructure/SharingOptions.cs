@@ -34,4 +34,7 @@ public sealed class SharingOptions
 
     /// <summary>Timeout of a content fetch from the owner's gateway.</summary>
     public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Most records one bulk request may cover; the owner refuses a broader selection as a whole (default 500).</summary>
+    public int BulkMaxRecords { get; set; } = 500;
 }

@@ -10,6 +10,9 @@ public sealed class SharedRecord
     public int Version { get; set; }
     public required string FondsCode { get; set; }
     public string? Category { get; set; }
+
+    /// <summary>The year of the record's date (日期), for bulk requests and subscriptions by year; null for records learnt before it was kept.</summary>
+    public int? Year { get; set; }
     public required string Classification { get; set; }
     public required string RetentionPeriod { get; set; }
     public required string Sharing { get; set; }

@@ -22,7 +22,10 @@ public sealed record SharingDecision(
         var sharing = rule is null ? record.Sharing : RecordFields.MostRestrictive(record.Sharing, rule.Sharing);
         var validity = rule?.GrantValidity is { } v && v > TimeSpan.Zero ? v : defaultValidity;
         var masks = rule?.Masks ?? [];
-        var allowedFields = rule?.Fields is { Count: > 0 } f ? f : RecordFields.All;
+        // Attachments are granted only where a rule names them; naming them alone does not narrow the metadata fields.
+        var ruleFields = rule?.Fields.Where(f => f != RecordFields.Attachments).ToList();
+        IReadOnlyList<string> allowedFields = ruleFields is { Count: > 0 } f ? f : RecordFields.All;
+        if (rule?.Fields.Contains(RecordFields.Attachments) == true) allowedFields = [.. allowedFields, RecordFields.Attachments];
         var fields = requestedFields.Count == 0 ? [.. allowedFields] : requestedFields.Where(allowedFields.Contains).ToList();
 
         string? refusal = null;

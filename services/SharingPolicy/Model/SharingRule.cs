@@ -58,6 +58,12 @@ public static class RecordFields
         "retentionPeriod", "classification", "category", "keywords", "description", "sharing",
     ];
 
+    /// <summary>Not a metadata field: a grant whose fields include it covers the record's attachments (only if the rule names it).</summary>
+    public const string Attachments = "attachments";
+
+    /// <summary>What a rule or a request may name in <c>fields</c>: the metadata fields and <see cref="Attachments"/>.</summary>
+    public static readonly IReadOnlyList<string> Grantable = [.. All, Attachments];
+
     public static readonly IReadOnlyList<string> MaskKinds = ["id-card", "phone", "name", "redact"];
 
     public static readonly IReadOnlyList<string> Attributes = [SharingTerms.Unconditional, SharingTerms.Conditional, SharingTerms.None];

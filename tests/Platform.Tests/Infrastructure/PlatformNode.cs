@@ -209,6 +209,8 @@ public sealed class PlatformNode : IAsyncDisposable
         {
             environment["Sharing__NodeKeyPath"] = Path.Combine(_logDirectory, $"{Id}-node-key.pem");
             environment["Sharing__DeadlineSweepInterval"] = "00:00:01";
+            // Small enough that a test can push a selection past it (BulkSharingTests).
+            environment["Sharing__BulkMaxRecords"] = "20";
         }
         if (process == "gateway")
         {

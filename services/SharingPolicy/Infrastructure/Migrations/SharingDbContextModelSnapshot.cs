@@ -264,6 +264,114 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                     b.ToTable("access_request_events", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.SharingPolicy.Model.BulkAccessRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("direction");
+
+                    b.PrimitiveCollection<List<string>>("Fields")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("fields");
+
+                    b.Property<string>("FondsCode")
+                        .HasColumnType("text")
+                        .HasColumnName("fonds_code");
+
+                    b.Property<int>("Matched")
+                        .HasColumnType("integer")
+                        .HasColumnName("matched");
+
+                    b.Property<string>("OwnerDepartment")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("owner_department");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("requested_by");
+
+                    b.Property<string>("RequesterDepartment")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("requester_department");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("SubmittedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("submitted_at");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int?>("Year")
+                        .HasColumnType("integer")
+                        .HasColumnName("year");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bulk_access_requests");
+
+                    b.HasIndex("Direction", "SubmittedAt")
+                        .HasDatabaseName("ix_bulk_access_requests_direction_submitted_at");
+
+                    b.ToTable("bulk_access_requests", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.SharingPolicy.Model.BulkRequestItem", b =>
+                {
+                    b.Property<Guid>("BulkRequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bulk_request_id");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.HasKey("BulkRequestId", "RequestId")
+                        .HasName("pk_bulk_access_request_items");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bulk_access_request_items_request_id");
+
+                    b.ToTable("bulk_access_request_items", (string)null);
+                });
+
             modelBuilder.Entity("Platform.SharingPolicy.Model.Grant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -412,6 +520,86 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                     b.ToTable("peer_records", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.SharingPolicy.Model.RecordSubscription", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancelled_at");
+
+                    b.Property<string>("CancelledBy")
+                        .HasColumnType("text")
+                        .HasColumnName("cancelled_by");
+
+                    b.Property<string>("Category")
+                        .HasColumnType("text")
+                        .HasColumnName("category");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("direction");
+
+                    b.PrimitiveCollection<List<string>>("Fields")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("fields");
+
+                    b.Property<string>("FondsCode")
+                        .HasColumnType("text")
+                        .HasColumnName("fonds_code");
+
+                    b.Property<string>("OwnerDepartment")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("owner_department");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("requested_by");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubscriberDepartment")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("subscriber_department");
+
+                    b.Property<int?>("Year")
+                        .HasColumnType("integer")
+                        .HasColumnName("year");
+
+                    b.HasKey("Id")
+                        .HasName("pk_record_subscriptions");
+
+                    b.HasIndex("Direction", "Status")
+                        .HasDatabaseName("ix_record_subscriptions_direction_status");
+
+                    b.ToTable("record_subscriptions", (string)null);
+                });
+
             modelBuilder.Entity("Platform.SharingPolicy.Model.SharedRecord", b =>
                 {
                     b.Property<Guid>("RecordId")
@@ -455,6 +643,10 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                     b.Property<bool>("Withdrawn")
                         .HasColumnType("boolean")
                         .HasColumnName("withdrawn");
+
+                    b.Property<int?>("Year")
+                        .HasColumnType("integer")
+                        .HasColumnName("year");
 
                     b.HasKey("RecordId")
                         .HasName("pk_shared_records");
@@ -577,6 +769,38 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasName("pk_sharing_rule_versions");
 
                     b.ToTable("sharing_rule_versions", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.SharingPolicy.Model.SubscriptionDelivery", b =>
+                {
+                    b.Property<Guid>("SubscriptionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("subscription_id");
+
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<DateTimeOffset>("OfferedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("offered_at");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("request_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("SubscriptionId", "RecordId")
+                        .HasName("pk_subscription_deliveries");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_subscription_deliveries_request_id");
+
+                    b.ToTable("subscription_deliveries", (string)null);
                 });
 
             modelBuilder.Entity("Platform.SharingPolicy.Model.AccessRequestEvent", b =>
