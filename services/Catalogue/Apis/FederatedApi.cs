@@ -33,22 +33,24 @@ public static class FederatedApi
         if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
         else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
-        var total = await query.CountAsync(cancellationToken);
+        var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
         IOrderedQueryable<FederatedRecord> ordered;
+        var searchNewestFirst = false;
         if (search is not { } ranked)
         {
             ordered = query.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
         }
-        else if (paging.Skip + paging.Size <= (ranked.HasBigrams ? await query.CountAsync(r => r.SearchVector!.Matches(ranked.Best), cancellationToken) : total))
+        else if (!ranked.HasBigrams || await MatchCount.AtLeastAsync(query.Where(r => r.SearchVector!.Matches(ranked.Best)), paging.Skip + paging.Size, cancellationToken))
         {
             // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
             ordered = query.Where(r => r.SearchVector!.Matches(ranked.Best)).OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            searchNewestFirst = true;
         }
         else
         {
             ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
         }
-        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var items = await MatchCount.NewestFirstPageAsync(db, ordered, paging, manyMatches: searchNewestFirst && !totalIsExact, cancellationToken);
 
         RecordFacets? facets = null;
         if (filter.Facets == true)
@@ -60,6 +62,6 @@ public static class FederatedApi
                 null, null,
                 await RecordsApi.Count(query.GroupBy(r => r.Department).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken));
         }
-        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets));
+        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
     }
 }

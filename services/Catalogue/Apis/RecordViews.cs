@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Platform.Catalogue.Model;
 using Platform.Contracts;
 
@@ -71,8 +72,50 @@ public readonly record struct Paging(int? Page, int? PageSize)
 public readonly record struct RecordFilter(
     string? Q, string? Fonds, string? Category, int? Year, int? YearFrom, int? YearTo, string? Retention, string? Classification, bool? Facets);
 
-/// <summary>One page of records, with the total and, when asked for, facet counts over all matches.</summary>
-public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets);
+/// <summary>
+/// One page of records, with the total and, when asked for, facet counts over all matches. Matches are counted up
+/// to <see cref="MatchCount.Limit"/>: past it <c>total</c> is that limit and <c>totalIsExact</c> is false (there are
+/// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all.
+/// </summary>
+public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets, bool TotalIsExact = true);
+
+/// <summary>Counting matches of a list query, up to a limit (one bounded scan instead of visiting every match).</summary>
+internal static class MatchCount
+{
+    public const int Limit = 1_000;
+
+    /// <summary>The number of matches, at most <see cref="Limit"/>, and whether that is all of them.</summary>
+    public static async Task<(int Total, bool IsExact)> UpToLimitAsync<T>(IQueryable<T> query, CancellationToken cancellationToken)
+    {
+        var counted = await query.Take(Limit + 1).CountAsync(cancellationToken);
+        return (Math.Min(counted, Limit), counted <= Limit);
+    }
+
+    /// <summary>
+    /// One page in newest-first order. When a search matches more than <see cref="Limit"/> records, the page is read
+    /// by walking the newest-first index and testing each record, which reaches a page of a dense match set after a
+    /// few hundred rows: PostgreSQL estimates the selectivity of a many-token text query far too low and would
+    /// otherwise fetch and sort every match (35 ms for 12,000 of 100,000 records, against under 1 ms).
+    /// </summary>
+    public static async Task<List<T>> NewestFirstPageAsync<T>(DbContext db, IQueryable<T> ordered, Paging paging, bool manyMatches,
+        CancellationToken cancellationToken)
+    {
+        var page = ordered.Skip(paging.Skip).Take(paging.Size);
+        if (!manyMatches)
+        {
+            return await page.ToListAsync(cancellationToken);
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off", cancellationToken);
+        var items = await page.ToListAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return items;
+    }
+
+    /// <summary>Whether <paramref name="query"/> has at least <paramref name="count"/> matches (reads no more than that).</summary>
+    public static async Task<bool> AtLeastAsync<T>(IQueryable<T> query, int count, CancellationToken cancellationToken) =>
+        await query.Take(count).CountAsync(cancellationToken) >= count;
+}
 
 /// <summary>How many matching records have each value (of every match, not only this page).</summary>
 public sealed record RecordFacets(

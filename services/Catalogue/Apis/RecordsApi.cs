@@ -133,22 +133,24 @@ public static class RecordsApi
         if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
         else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
-        var total = await query.CountAsync(cancellationToken);
+        var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
         IOrderedQueryable<ArchiveRecord> ordered;
+        var searchNewestFirst = false;
         if (search is not { } ranked)
         {
             ordered = query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
         }
-        else if (paging.Skip + paging.Size <= (ranked.HasBigrams ? await query.CountAsync(r => r.SearchVector!.Matches(ranked.Best), cancellationToken) : total))
+        else if (!ranked.HasBigrams || await MatchCount.AtLeastAsync(query.Where(r => r.SearchVector!.Matches(ranked.Best)), paging.Skip + paging.Size, cancellationToken))
         {
             // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
             ordered = query.Where(r => r.SearchVector!.Matches(ranked.Best)).OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+            searchNewestFirst = true;
         }
         else
         {
             ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
         }
-        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var items = await MatchCount.NewestFirstPageAsync(db, ordered, paging, manyMatches: searchNewestFirst && !totalIsExact, cancellationToken);
 
         RecordFacets? facets = null;
         if (filter.Facets == true)
@@ -161,7 +163,7 @@ public static class RecordsApi
                 await Count(query.GroupBy(r => r.Classification).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
                 null);
         }
-        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets));
+        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
     }
 
     internal static async Task<Dictionary<string, int>> Count<T>(IQueryable<FacetCount<T>> counts, CancellationToken cancellationToken) =>

@@ -35,6 +35,8 @@ internal sealed class ArchiveRecordConfiguration : IEntityTypeConfiguration<Arch
         builder.Property(r => r.Title).HasMaxLength(1000);
         builder.Property(r => r.Creator).HasMaxLength(500);
         builder.HasIndex(r => new { r.FondsCode, r.Category });
+        // Newest first is the order of plain lists and of a search's top-ranked page: an index walk, not a sort of every match.
+        builder.HasIndex(r => new { r.UpdatedAt, r.Id }).IsDescending(true, false);
         builder.Property(r => r.QualityIssues).HasColumnType("jsonb").HasConversion(QualityJson.Converter, QualityJson.Comparer);
         SearchColumns.Configure(builder, r => r.SearchTokens, r => r.SearchVector);
     }
@@ -60,6 +62,7 @@ internal sealed class FederatedRecordConfiguration : IEntityTypeConfiguration<Fe
         builder.HasKey(r => r.RecordId);
         builder.Property(r => r.Department).HasMaxLength(40);
         builder.HasIndex(r => r.Department);
+        builder.HasIndex(r => new { r.PublishedAt, r.RecordId }).IsDescending(true, false);
         builder.Property(r => r.Metadata).HasColumnType("jsonb").HasConversion(MetadataJson.Converter);
         SearchColumns.Configure(builder, r => r.SearchTokens, r => r.SearchVector);
     }

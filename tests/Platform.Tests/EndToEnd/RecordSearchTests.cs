@@ -172,6 +172,39 @@ public sealed class RecordSearchTests(TwoNodePlatform platform)
             page => page.GetProperty("total").GetInt32() > 0, Patience, "the federated record found again after the backfill")).ShouldBe([id]);
     }
 
+    [Fact]
+    public async Task A_broad_search_counts_up_to_the_limit_and_still_pages_newest_first()
+    {
+        using var http = await platform.DeptA.HttpAsync();
+        http.Timeout = TimeSpan.FromMinutes(2);
+        var fonds = UniqueFonds();
+        var records = Enumerable.Range(0, 1_001).Select(i =>
+        {
+            var record = Records.Valid($"关于城市更新工作的通知（第{i}号）");
+            record["fondsCode"] = fonds;
+            record["archivalCode"] = $"{fonds}-2023-Y-{i:D6}";
+            return record;
+        }).ToList();
+        foreach (var batch in records.Chunk(500))
+        {
+            using var response = await http.PostJsonAsync("api/catalogue/records/batch", new { records = batch });
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+        var newest = await Push(http, fonds, "城市更新专项档案", category: "administrative");
+
+        var broad = await Search(http, $"q=城市更新&fonds={fonds}&pageSize=5");
+        broad.GetProperty("total").GetInt32().ShouldBe(1_000);
+        broad.GetProperty("totalIsExact").GetBoolean().ShouldBeFalse();
+        var first = Ids(broad);
+        first.Count.ShouldBe(5);
+        first[0].ShouldBe(newest, "all matches rank the same, so the newest comes first");
+        Ids(await Search(http, $"q=城市更新&fonds={fonds}&pageSize=5&page=2")).ShouldNotContain(first[0]);
+
+        var narrow = await Search(http, $"q=城市更新专项&fonds={fonds}");
+        narrow.GetProperty("totalIsExact").GetBoolean().ShouldBeTrue();
+        Ids(narrow).ShouldBe([newest]);
+    }
+
     private static async Task ClearSearchTokensAsync(PlatformNode node, string table, string key, string id)
     {
         await using var connection = new Npgsql.NpgsqlConnection(node.DatabaseConnectionString("catalogue"));

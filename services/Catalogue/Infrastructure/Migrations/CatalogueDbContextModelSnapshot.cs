@@ -155,6 +155,10 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                     b.HasIndex("FondsCode", "Category")
                         .HasDatabaseName("ix_records_fonds_code_category");
 
+                    b.HasIndex("UpdatedAt", "Id")
+                        .IsDescending(true, false)
+                        .HasDatabaseName("ix_records_updated_at_id");
+
                     b.ToTable("records", (string)null);
                 });
 
@@ -320,6 +324,10 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasDatabaseName("ix_federated_records_search_vector");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
+
+                    b.HasIndex("PublishedAt", "RecordId")
+                        .IsDescending(true, false)
+                        .HasDatabaseName("ix_federated_records_published_at_record_id");
 
                     b.ToTable("federated_records", (string)null);
                 });
