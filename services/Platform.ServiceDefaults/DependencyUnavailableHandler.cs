@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Platform.ServiceDefaults;
@@ -10,7 +11,7 @@ namespace Platform.ServiceDefaults;
 /// While the database is unreachable, requests fail fast with 503 problem details and a Retry-After, instead of
 /// a 500: the client knows nothing was stored and that trying again later is right.
 /// </summary>
-internal sealed class DependencyUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed partial class DependencyUnavailableHandler(IProblemDetailsService problems, ILogger<DependencyUnavailableHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -18,6 +19,8 @@ internal sealed class DependencyUnavailableHandler(IProblemDetailsService proble
         {
             return false;
         }
+        // The operator sees why clients got 503 (a timeout under load reads differently from a refused connection).
+        LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -47,4 +50,7 @@ internal sealed class DependencyUnavailableHandler(IProblemDetailsService proble
         }
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: the database was unavailable or did not answer in time")]
+    private partial void LogUnavailable(Exception exception, string method, PathString path);
 }

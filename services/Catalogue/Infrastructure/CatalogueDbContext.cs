@@ -19,6 +19,11 @@ public sealed class CatalogueDbContext(DbContextOptions<CatalogueDbContext> opti
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogueDbContext).Assembly);
     }
+
+    // Searches count matches up to a limit (Take before Count, MatchCount): the order of the rows counted does not
+    // matter, and ordering them would read every match, which is what the limit avoids.
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+        optionsBuilder.ConfigureWarnings(warnings => warnings.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning));
 }
 
 internal sealed class ArchiveRecordConfiguration : IEntityTypeConfiguration<ArchiveRecord>
