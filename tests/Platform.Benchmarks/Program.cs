@@ -21,6 +21,7 @@ IScenario[] scenarios =
     new SearchLatencyScenario(),
     new WebhookDeliveryScenario(),
     new AccessRequestScenario(),
+    new ReviewDecisionScenario(),
     new AuditAppendScenario(),
     new AuditVerifyScenario(),
     new TrafficQueryScenario(),

@@ -27,7 +27,8 @@ internal static class Extensions
             bus.AddSagaStateMachine<AccessRequestStateMachine, AccessRequest, AccessRequestSagaDefinition>()
                 .Repository(repository => repository.RegisterSagaRepository<AccessRequest, SharingDbContext,
                     SagaConsumeContextFactory<SharingDbContext, AccessRequest>, AccessRequestSagaRepositoryContextFactory>());
-            var saga = new Uri($"queue:{AccessRequestSagaDefinition.QueueName(node.Id)}");
+            // By its endpoint exchange: addressing the queue would declare it again, without the quorum type.
+            var saga = new Uri($"exchange:{AccessRequestSagaDefinition.QueueName(node.Id)}");
             bus.AddRequestClient<ReviewAccessRequest>(saga);
             bus.AddRequestClient<RevokeAccessRequest>(saga);
             bus.AddConsumer<AccessReviewStartedConsumer, RoutedConsumerDefinition<AccessReviewStartedConsumer, AccessReviewStarted>>();

@@ -61,8 +61,11 @@ internal sealed class DatabaseScheduleMessageProvider(SharingDbContext db, TimeP
     public Task CancelScheduledSend(Uri destinationAddress, Guid tokenId, CancellationToken cancellationToken) =>
         CancelScheduledSend(tokenId, cancellationToken);
 
-    /// <summary>The queue by name (<c>queue:…</c>), not the broker address it was received from: the broker may move.</summary>
-    private static string QueueOf(Uri address) => $"queue:{address.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last()}";
+    /// <summary>
+    /// The endpoint by name (its exchange, <c>exchange:…</c>), not the broker address it was received from: the broker may
+    /// move, and addressing the queue would declare it again without its quorum type.
+    /// </summary>
+    private static string QueueOf(Uri address) => $"exchange:{address.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Last()}";
 }
 
 /// <summary>
