@@ -62,6 +62,7 @@ public sealed class AccessRequest : SagaStateMachineInstance
             Purpose = message.Purpose,
             Fields = [.. message.Fields],
             RequestedBy = message.RequestedBy,
+            // No state yet: the state machine starts from its initial state and sets the one the policy decides.
             Status = null!,
             SubmittedAt = message.SubmittedAt,
             UpdatedAt = now,

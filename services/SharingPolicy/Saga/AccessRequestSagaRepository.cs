@@ -32,10 +32,15 @@ internal sealed class AccessRequestSagaRepositoryContextFactory(SharingDbContext
         if (first == 0)
         {
             // Handled before: a reviewer waiting for the answer hears so, and nothing changes.
-            if (context.RequestId is not null && context.Message is ReviewAccessRequest or RevokeAccessRequest)
+            var command = context.Message switch
             {
-                var id = context.Message is ReviewAccessRequest review ? review.RequestId : ((RevokeAccessRequest)(object)context.Message).RequestId;
-                await context.RespondAsync(new ReviewOutcome(id, false, Repeated: true));
+                ReviewAccessRequest review => review.RequestId,
+                RevokeAccessRequest revoke => revoke.RequestId,
+                _ => (Guid?)null,
+            };
+            if (context.RequestId is not null && command is { } requestId)
+            {
+                await context.RespondAsync(new ReviewOutcome(requestId, false, Repeated: true));
             }
             return;
         }

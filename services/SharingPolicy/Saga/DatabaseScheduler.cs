@@ -3,7 +3,9 @@ using MassTransit;
 using MassTransit.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults;
 using Platform.SharingPolicy.Infrastructure;
+using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Saga;
 
@@ -73,17 +75,23 @@ internal sealed class DatabaseScheduleMessageProvider(SharingDbContext db, TimeP
 /// FOR UPDATE SKIP LOCKED so replicas share the work; a message sent but not deleted (crash) is sent again with the
 /// same message id, which the saga's inbox turns into a no-op.
 /// </summary>
-internal sealed partial class DeferredMessageDispatcher(IServiceScopeFactory scopes, IBus bus, IOptions<SharingOptions> options, TimeProvider clock,
-    ILogger<DeferredMessageDispatcher> logger) : BackgroundService
+internal sealed partial class DeferredMessageDispatcher(IServiceScopeFactory scopes, IBus bus, IOptions<SharingOptions> options,
+    IOptions<NodeOptions> node, TimeProvider clock, ILogger<DeferredMessageDispatcher> logger) : BackgroundService
 {
     private static readonly System.Reflection.Assembly Messages = typeof(ReviewDeadlineReached).Assembly;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var adopted = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!adopted)
+                {
+                    await AdoptUnscheduledReviewsAsync(stoppingToken);
+                    adopted = true;
+                }
                 while (await DispatchDueAsync(stoppingToken) > 0)
                 {
                 }
@@ -139,6 +147,34 @@ internal sealed partial class DeferredMessageDispatcher(IServiceScopeFactory sco
         await transaction.CommitAsync(cancellationToken);
         return sent;
     }
+
+    /// <summary>
+    /// Reviews left pending by the version before the saga (its deadlines were swept, never scheduled) get their
+    /// deadline timeout now, so none is forgotten. Reviews the saga started always carry a token or the overdue flag.
+    /// </summary>
+    internal async Task AdoptUnscheduledReviewsAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SharingDbContext>();
+        var destination = $"exchange:{AccessRequestSagaDefinition.QueueName(node.Value.Id)}";
+        var messageType = typeof(ReviewDeadlineReached).FullName!;
+        var adopted = await db.Database.ExecuteSqlAsync($"""
+            WITH adopted AS (
+                UPDATE access_requests SET review_deadline_token = gen_random_uuid()
+                WHERE direction = {AccessRequestStatus.Incoming} AND status = {AccessRequestStatus.PendingReview} AND NOT overdue
+                  AND review_deadline IS NOT NULL AND review_deadline_token IS NULL
+                RETURNING id, review_deadline_token, review_deadline)
+            INSERT INTO deferred_messages (token_id, destination, message_type, body, due_at, scheduled_at, attempts)
+            SELECT review_deadline_token, {destination}, {messageType}, jsonb_build_object('requestId', id), review_deadline, now(), 0 FROM adopted
+            """, cancellationToken);
+        if (adopted > 0)
+        {
+            LogAdopted(logger, adopted);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled the review deadline of {Count} pending access requests from before the saga")]
+    private static partial void LogAdopted(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending scheduled message {TokenId} ({MessageType}) failed: {Reason}; will retry")]
     private static partial void LogSendFailed(ILogger logger, Guid tokenId, string messageType, string reason);

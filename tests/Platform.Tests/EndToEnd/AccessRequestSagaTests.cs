@@ -24,13 +24,18 @@ public sealed class AccessRequestSagaTests(TwoNodePlatform platform)
         await flow.PutRuleAsync($"deadline-{flow.Fonds.ToLowerInvariant()}", new { sharing = "conditional", fondsCode = flow.Fonds, reviewTimeLimit = "PT12S" });
         var recordId = await flow.PublishAsync("conditional");
         var requestId = (await flow.RequestAsync(recordId)).GetProperty("id").GetString()!;
+        var legacyId = (await flow.RequestAsync(recordId)).GetProperty("id").GetString()!;
         var pending = await flow.OwnerSeesStatusAsync(requestId, "pending-review");
         var deadline = pending.GetProperty("reviewDeadline").GetDateTimeOffset();
+        await flow.OwnerSeesStatusAsync(legacyId, "pending-review");
 
         // The deadline is a scheduled message waiting in dept-a's sharing database, due at the deadline.
         var scheduled = await DeadlineTimeoutsAsync(requestId);
         scheduled.Count.ShouldBe(1);
         scheduled[0].ShouldBe(deadline, TimeSpan.FromSeconds(1));
+        // The other looks like a review left pending by the version before the saga: a deadline, but no timeout.
+        await ExecuteAsync("DELETE FROM deferred_messages WHERE body->>'requestId' = @id", legacyId);
+        await ExecuteAsync("UPDATE access_requests SET review_deadline_token = NULL, review_reminder_token = NULL WHERE id = @id::uuid", legacyId);
 
         // The service is down when the deadline passes; the timeout is sent once it is back.
         await platform.DeptA.KillAsync("sharing");
@@ -44,6 +49,9 @@ public sealed class AccessRequestSagaTests(TwoNodePlatform platform)
         overdue.GetProperty("status").GetString().ShouldBe("pending-review");
         (await DeadlineTimeoutsAsync(requestId)).ShouldBeEmpty();
         await flow.RequesterSeesAsync(requestId, r => r.GetProperty("overdue").GetBoolean(), "dept-b seeing the review overdue");
+        // The legacy review got its timeout at start-up, and it fired too.
+        await Eventually.Until(() => flow.Owner.GetJsonAsync($"api/sharing/requests/{legacyId}"),
+            r => r.GetProperty("overdue").GetBoolean(), SharingFlow.Patience, "dept-a flagging the legacy review overdue");
 
         // Overdue is a flag, not an end (docs/SHARING.md): the reviewer still decides, and the grant works.
         using var approve = await flow.Owner.PostJsonAsync($"api/sharing/requests/{requestId}/approve", new { comment = "late but fine" });
@@ -92,6 +100,15 @@ public sealed class AccessRequestSagaTests(TwoNodePlatform platform)
 
     private static List<string?> Timeline(JsonElement request) =>
         [.. request.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("status").GetString())];
+
+    private async Task ExecuteAsync(string sql, string requestId)
+    {
+        await using var connection = new NpgsqlConnection(platform.DeptA.DatabaseConnectionString("sharing"));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("id", requestId);
+        (await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken)).ShouldBeGreaterThanOrEqualTo(1);
+    }
 
     private async Task<List<DateTimeOffset>> DeadlineTimeoutsAsync(string requestId)
     {
