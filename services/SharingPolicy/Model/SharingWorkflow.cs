@@ -104,6 +104,11 @@ public sealed partial class SharingWorkflow(SharingDbContext db, GrantTokens tok
     /// <summary>The review deadline is near: the owner's reviewers are reminded (the saga schedules this once).</summary>
     public void RemindReviewers(AccessRequest request)
     {
+        if (request.Overdue)
+        {
+            // Both fell due while the service was down and the deadline came first: the overdue notice says it all.
+            return;
+        }
         var now = clock.GetUtcNow();
         request.ReminderSentAt = now;
         db.Publish(Notices.Of(request, SharingNoticeKinds.ReviewDeadlineApproaching, request.OwnerDepartment,
