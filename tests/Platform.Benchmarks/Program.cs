@@ -23,6 +23,7 @@ IScenario[] scenarios =
     new WebhookDeliveryScenario(),
     new AccessRequestScenario(),
     new BulkRequestScenario(),
+    new ReviewDecisionScenario(),
     new AuditAppendScenario(),
     new AuditVerifyScenario(),
     new TrafficQueryScenario(),

@@ -1,3 +1,4 @@
+using MassTransit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Claims;
@@ -10,6 +11,7 @@ using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Platform.SharingPolicy.Infrastructure;
 using Platform.SharingPolicy.Model;
+using Platform.SharingPolicy.Saga;
 
 namespace Platform.SharingPolicy.Apis;
 
@@ -62,13 +64,13 @@ public static partial class GrantsApi
             : TypedResults.NotFound();
 
     internal static async Task<Results<Ok<GrantView>, NotFound, ProblemHttpResult, ValidationProblem>> Revoke(Guid id, [FromBody] RevokeInput? input, ClaimsPrincipal user,
-        SharingDbContext db, SharingWorkflow workflow, TimeProvider clock, CancellationToken cancellationToken)
+        SharingDbContext db, IRequestClient<RevokeAccessRequest> saga, IOptions<SharingOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(input?.Reason))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["Required: why the grant is revoked, shown to the requester."] });
         }
-        var grant = await db.Grants.SingleOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var grant = await db.Grants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (grant is null)
         {
             return TypedResults.NotFound();
@@ -81,9 +83,13 @@ public static partial class GrantsApi
         {
             return TypedResults.Problem($"Grant {id} was already revoked at {grant.RevokedAt:u}.", statusCode: StatusCodes.Status409Conflict, title: "Already revoked");
         }
-        var request = await db.Requests.Include(r => r.History).SingleOrDefaultAsync(r => r.Id == grant.RequestId, cancellationToken);
-        workflow.Revoke(grant, request, input.Reason.Trim(), RequestsApi.Caller(user));
-        await db.SaveChangesAsync(cancellationToken);
+        // Revocation ends the request's lifecycle, so the access-request saga does it.
+        if (await RequestsApi.AskSagaAsync(saga, new RevokeAccessRequest(grant.RequestId, grant.Id, input.Reason.Trim(), RequestsApi.Caller(user)), options.Value,
+                cancellationToken) is { } problem)
+        {
+            return problem;
+        }
+        grant = await db.Grants.AsNoTracking().SingleAsync(g => g.Id == id, cancellationToken);
         return TypedResults.Ok(GrantView.From(grant, clock.GetUtcNow()));
     }
 

@@ -7,6 +7,8 @@ using Platform.Contracts;
 using Platform.ServiceDefaults;
 using Platform.SharingPolicy.Infrastructure;
 using Platform.SharingPolicy.Model;
+using Platform.SharingPolicy.Saga;
+using MassTransit;
 
 namespace Platform.SharingPolicy.Apis;
 
@@ -147,33 +149,30 @@ public static class RequestsApi
         return TypedResults.Ok(AccessRequestView.From(request, grant, clock.GetUtcNow()));
     }
 
-    internal static async Task<Results<Ok<AccessRequestView>, NotFound, ProblemHttpResult, ValidationProblem>> Approve(Guid id, [FromBody] ReviewInput? input,
-        ClaimsPrincipal user, SharingDbContext db, SharingWorkflow workflow, TimeProvider clock, CancellationToken cancellationToken) =>
-        await DecideAsync(id, user, db, clock, async request =>
-        {
-            var refusal = await workflow.ApproveByReviewerAsync(request, Caller(user), Blank(input?.Comment), cancellationToken);
-            return refusal is null ? null : TypedResults.Problem(refusal, statusCode: StatusCodes.Status409Conflict, title: "The policy no longer allows this request");
-        }, cancellationToken);
+    internal static Task<Results<Ok<AccessRequestView>, NotFound, ProblemHttpResult, ValidationProblem>> Approve(Guid id, [FromBody] ReviewInput? input,
+        ClaimsPrincipal user, SharingDbContext db, IRequestClient<ReviewAccessRequest> saga, IOptions<SharingOptions> options, TimeProvider clock,
+        CancellationToken cancellationToken) =>
+        DecideAsync(id, new ReviewAccessRequest(id, Approve: true, Caller(user), Blank(input?.Comment)), db, saga, options, clock, cancellationToken);
 
     internal static async Task<Results<Ok<AccessRequestView>, NotFound, ProblemHttpResult, ValidationProblem>> Reject(Guid id, [FromBody] ReviewInput? input,
-        ClaimsPrincipal user, SharingDbContext db, SharingWorkflow workflow, TimeProvider clock, CancellationToken cancellationToken)
+        ClaimsPrincipal user, SharingDbContext db, IRequestClient<ReviewAccessRequest> saga, IOptions<SharingOptions> options, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         if (Blank(input?.Comment) is not { } comment)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["comment"] = ["Required: the reason for the rejection, shown to the requester."] });
         }
-        return await DecideAsync(id, user, db, clock, request =>
-        {
-            workflow.Reject(request, comment, automatic: false, by: Caller(user), clock.GetUtcNow());
-            return Task.FromResult<ProblemHttpResult?>(null);
-        }, cancellationToken);
+        return await DecideAsync(id, new ReviewAccessRequest(id, Approve: false, Caller(user), comment), db, saga, options, clock, cancellationToken);
     }
 
-    /// <summary>Only this department's reviewers decide, only requests for this department's records, only while pending.</summary>
-    private static async Task<Results<Ok<AccessRequestView>, NotFound, ProblemHttpResult, ValidationProblem>> DecideAsync(Guid id, ClaimsPrincipal user,
-        SharingDbContext db, TimeProvider clock, Func<AccessRequest, Task<ProblemHttpResult?>> decide, CancellationToken cancellationToken)
+    /// <summary>
+    /// Only this department's reviewers decide, only requests for this department's records, only while pending. The
+    /// decision itself is the access-request saga's (one at a time per request); this waits for its answer.
+    /// </summary>
+    private static async Task<Results<Ok<AccessRequestView>, NotFound, ProblemHttpResult, ValidationProblem>> DecideAsync(Guid id, ReviewAccessRequest command,
+        SharingDbContext db, IRequestClient<ReviewAccessRequest> saga, IOptions<SharingOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var request = await db.Requests.Include(r => r.History).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var request = await db.Requests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (request is null)
         {
             return TypedResults.NotFound();
@@ -188,20 +187,35 @@ public static class RequestsApi
             return TypedResults.Problem($"Request {id} is {request.Status}; only pending-review requests can be decided.",
                 statusCode: StatusCodes.Status409Conflict, title: "Already decided");
         }
-        if (await decide(request) is { } problem)
+        if (await AskSagaAsync(saga, command, options.Value, cancellationToken) is { } problem)
         {
             return problem;
         }
+        return TypedResults.Ok(await ViewAsync(db, id, clock, cancellationToken));
+    }
+
+    /// <summary>Sends a reviewer's command to the saga; null once it was applied, else the problem to answer.</summary>
+    internal static async Task<ProblemHttpResult?> AskSagaAsync<T>(IRequestClient<T> saga, T command, SharingOptions options, CancellationToken cancellationToken)
+        where T : class
+    {
+        ReviewOutcome outcome;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            outcome = (await saga.GetResponse<ReviewOutcome>(command, cancellationToken, RequestTimeout.After(ms: (int)options.ReviewTimeout.TotalMilliseconds))).Message;
         }
-        catch (DbUpdateConcurrencyException)
+        catch (RequestTimeoutException)
         {
-            return TypedResults.Problem($"Request {id} was decided by someone else at the same moment.", statusCode: StatusCodes.Status409Conflict, title: "Already decided");
+            return TypedResults.Problem("The access-request workflow did not answer in time (is the message broker reachable?); the command may still be applied: look at the request before retrying.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Workflow unavailable");
         }
+        return outcome.Applied || outcome.Repeated ? null : TypedResults.Problem(outcome.Problem, statusCode: outcome.StatusCode, title: outcome.Title);
+    }
+
+    private static async Task<AccessRequestView> ViewAsync(SharingDbContext db, Guid id, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var request = await db.Requests.AsNoTracking().Include(r => r.History).SingleAsync(r => r.Id == id, cancellationToken);
         var grant = request.GrantId is { } grantId ? await db.Grants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken) : null;
-        return TypedResults.Ok(AccessRequestView.From(request, grant, clock.GetUtcNow()));
+        return AccessRequestView.From(request, grant, clock.GetUtcNow());
     }
 
     internal static string Caller(ClaimsPrincipal user) => user.FindFirst(PlatformClaims.ClientId)?.Value ?? user.Identity?.Name ?? "unknown";

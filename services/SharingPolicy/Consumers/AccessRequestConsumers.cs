@@ -7,14 +7,6 @@ using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Consumers;
 
-/// <summary>Owner side: a request routed to this department is recorded and decided by policy (once per request id).</summary>
-public sealed class SubmitAccessRequestConsumer(SharingDbContext db, SharingWorkflow workflow)
-    : IdempotentConsumer<SharingDbContext, SubmitAccessRequest>(db)
-{
-    protected override Task HandleAsync(ConsumeContext<SubmitAccessRequest> context, CancellationToken cancellationToken) =>
-        workflow.ReceiveAsync(context.Message, cancellationToken);
-}
-
 /// <summary>Requester side: the owner put the request up for review.</summary>
 public sealed class AccessReviewStartedConsumer(SharingDbContext db) : IdempotentConsumer<SharingDbContext, AccessReviewStarted>(db)
 {

@@ -6,6 +6,9 @@ using Platform.ServiceDefaults.Persistence;
 using Platform.SharingPolicy.Apis;
 using Platform.SharingPolicy.Consumers;
 using Platform.SharingPolicy.Model;
+using Platform.SharingPolicy.Saga;
+using MassTransit.Configuration;
+using MassTransit.Saga;
 
 namespace Platform.SharingPolicy.Infrastructure;
 
@@ -21,7 +24,13 @@ internal static class Extensions
             bus.AddConsumer<OwnRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<OwnRecordUpdatedConsumer>>();
             bus.AddConsumer<OwnRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<OwnRecordWithdrawnConsumer>>();
             bus.AddConsumer<NodeAnnouncedConsumer>();
-            bus.AddConsumer<SubmitAccessRequestConsumer, RoutedConsumerDefinition<SubmitAccessRequestConsumer, SubmitAccessRequest>>();
+            bus.AddSagaStateMachine<AccessRequestStateMachine, AccessRequest, AccessRequestSagaDefinition>()
+                .Repository(repository => repository.RegisterSagaRepository<AccessRequest, SharingDbContext,
+                    SagaConsumeContextFactory<SharingDbContext, AccessRequest>, AccessRequestSagaRepositoryContextFactory>());
+            // By its endpoint exchange: addressing the queue would declare it again, without the quorum type.
+            var saga = new Uri($"exchange:{AccessRequestSagaDefinition.QueueName(node.Id)}");
+            bus.AddRequestClient<ReviewAccessRequest>(saga);
+            bus.AddRequestClient<RevokeAccessRequest>(saga);
             bus.AddConsumer<AccessReviewStartedConsumer, RoutedConsumerDefinition<AccessReviewStartedConsumer, AccessReviewStarted>>();
             bus.AddConsumer<AccessReviewOverdueConsumer, RoutedConsumerDefinition<AccessReviewOverdueConsumer, AccessReviewOverdue>>();
             bus.AddConsumer<AccessDecidedConsumer, RoutedConsumerDefinition<AccessDecidedConsumer, AccessDecided>>();
@@ -47,7 +56,8 @@ internal static class Extensions
         builder.Services.AddScoped<SharingWorkflow>();
         builder.Services.AddScoped<ContentDelivery>();
         builder.Services.AddHostedService<NodeAnnouncementService>();
-        builder.Services.AddHostedService<ReviewDeadlineSweeper>();
+        builder.Services.AddHostedService<GrantExpiryReminder>();
+        builder.Services.AddHostedService<DeferredMessageDispatcher>();
         builder.Services.AddHttpClient(GrantsApi.OwnerGatewayClient);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Platform.ServiceDefaults.Persistence;
 using Platform.SharingPolicy.Model;
+using Platform.SharingPolicy.Saga;
 
 namespace Platform.SharingPolicy.Infrastructure;
 
@@ -20,6 +21,7 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
     public DbSet<BulkRequestItem> BulkRequestItems => Set<BulkRequestItem>();
     public DbSet<RecordSubscription> Subscriptions => Set<RecordSubscription>();
     public DbSet<SubscriptionDelivery> SubscriptionDeliveries => Set<SubscriptionDelivery>();
+    public DbSet<DeferredMessage> DeferredMessages => Set<DeferredMessage>();
 
     private static readonly ValueComparer<Dictionary<string, string>> DictionaryComparer = new(
         (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
@@ -75,7 +77,16 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
             request.Property(r => r.Concurrency).IsRowVersion();
             request.HasMany(r => r.History).WithOne().HasForeignKey(e => e.RequestId);
             request.HasIndex(r => new { r.Direction, r.Status, r.SubmittedAt });
-            request.HasIndex(r => r.ReviewDeadline).HasFilter("status = 'pending-review' AND NOT overdue").HasDatabaseName("ix_access_requests_open_reviews");
+            request.Ignore(r => r.Verdict);
+        });
+        modelBuilder.Entity<DeferredMessage>(message =>
+        {
+            message.ToTable("deferred_messages");
+            message.HasKey(m => m.TokenId);
+            message.Property(m => m.Destination).HasMaxLength(300);
+            message.Property(m => m.MessageType).HasMaxLength(300);
+            message.Property(m => m.Body).HasColumnType("jsonb");
+            message.HasIndex(m => m.DueAt);
         });
         modelBuilder.Entity<AccessRequestEvent>(e =>
         {

@@ -17,8 +17,14 @@ public sealed class SharingOptions
     /// <summary>Public holidays skipped when counting working days.</summary>
     public List<DateOnly> Holidays { get; set; } = [];
 
-    /// <summary>How often overdue reviews are looked for.</summary>
+    /// <summary>How often grants expiring soon are looked for (review deadlines are scheduled timeouts, not swept).</summary>
     public TimeSpan DeadlineSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the saga's scheduled timeouts (review deadline, reminder) are checked for being due.</summary>
+    public TimeSpan SchedulerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a reviewer's approve/reject/revoke waits for the access-request saga to answer.</summary>
+    public TimeSpan ReviewTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long before a pending review's deadline the owner's reviewers are reminded (once).</summary>
     public TimeSpan ReviewReminderBefore { get; set; } = TimeSpan.FromDays(1);

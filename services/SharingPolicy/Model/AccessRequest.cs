@@ -1,14 +1,19 @@
+using MassTransit;
+using Platform.Contracts;
+
 namespace Platform.SharingPolicy.Model;
 
 /// <summary>
-/// An access request, kept by both departments: <c>outgoing</c> at the requester (mirrors what the owner reports),
-/// <c>incoming</c> at the owner (where it is decided). Its lifecycle is explicit: <see cref="AccessRequestStatus"/>
-/// says which transitions exist; every change adds an <see cref="AccessRequestEvent"/> (the timeline the requester sees)
-/// and commits with the message that announces it (outbox). PostgreSQL's xmin guards concurrent decisions.
+/// An access request, kept by both departments: <c>incoming</c> at the owner, where it is decided — there it is the
+/// instance of <see cref="Saga.AccessRequestStateMachine"/>, whose state is <see cref="Status"/> — and <c>outgoing</c>
+/// at the requester, a copy that follows the owner's messages (<see cref="MoveTo"/>). Every change adds an
+/// <see cref="AccessRequestEvent"/> (the timeline the requester sees) and commits with the messages that announce it (outbox).
 /// </summary>
-public sealed class AccessRequest
+public sealed class AccessRequest : SagaStateMachineInstance
 {
     public Guid Id { get; set; }
+
+    Guid ISaga.CorrelationId { get => Id; set => Id = value; }
     public required string Direction { get; set; }
     public required string OwnerDepartment { get; set; }
     public required string RequesterDepartment { get; set; }
@@ -35,7 +40,41 @@ public sealed class AccessRequest
     public uint Concurrency { get; set; }
     public List<AccessRequestEvent> History { get; set; } = [];
 
-    /// <summary>Moves to <paramref name="status"/> if the lifecycle allows it; false (and no change) otherwise.</summary>
+    /// <summary>The saga's pending review-deadline timeout (owner side).</summary>
+    public Guid? ReviewDeadlineToken { get; set; }
+
+    /// <summary>The saga's pending reminder timeout (owner side).</summary>
+    public Guid? ReviewReminderToken { get; set; }
+
+    /// <summary>What the saga's current step concluded (policy verdict, or a refusal to approve); not stored.</summary>
+    internal string? Verdict { get; set; }
+
+    /// <summary>The owner's copy of a request routed to it, before the state machine decides it (no state yet).</summary>
+    public static AccessRequest Received(SubmitAccessRequest message, string owner, DateTimeOffset now)
+    {
+        var request = new AccessRequest
+        {
+            Id = message.RequestId,
+            Direction = AccessRequestStatus.Incoming,
+            OwnerDepartment = owner,
+            RequesterDepartment = message.RequesterDepartment,
+            RecordId = message.RecordId,
+            Purpose = message.Purpose,
+            Fields = [.. message.Fields],
+            RequestedBy = message.RequestedBy,
+            // No state yet: the state machine starts from its initial state and sets the one the policy decides.
+            Status = null!,
+            SubmittedAt = message.SubmittedAt,
+            UpdatedAt = now,
+        };
+        request.History.Add(new AccessRequestEvent { RequestId = request.Id, Status = AccessRequestStatus.Submitted, At = message.SubmittedAt, Note = $"from {message.RequesterDepartment}" });
+        return request;
+    }
+
+    /// <summary>
+    /// Requester's copy: moves to <paramref name="status"/> as the owner reported it, if that follows from the current
+    /// status (the owner's messages travel on separate queues and can overtake each other); false (and no change) otherwise.
+    /// </summary>
     public bool MoveTo(string status, DateTimeOffset at, string? note = null)
     {
         if (!AccessRequestStatus.CanMove(Status, status))
@@ -48,6 +87,7 @@ public sealed class AccessRequest
         return true;
     }
 
+    /// <summary>Adds a step to the timeline (a state the saga entered, or a flag such as <c>overdue</c>).</summary>
     public void Flag(string what, DateTimeOffset at, string? note)
     {
         UpdatedAt = at;
@@ -65,7 +105,10 @@ public sealed class AccessRequestEvent
     public DateTimeOffset At { get; set; }
 }
 
-/// <summary>submitted → pending-review | approved | rejected; pending-review → approved | rejected; approved → revoked.</summary>
+/// <summary>
+/// The statuses a request shows: submitted → pending-review | approved | rejected; pending-review → approved | rejected;
+/// approved → revoked. The owner's transitions are the state machine's; <see cref="CanMove"/> guards the requester's copy.
+/// </summary>
 public static class AccessRequestStatus
 {
     public const string Submitted = "submitted";

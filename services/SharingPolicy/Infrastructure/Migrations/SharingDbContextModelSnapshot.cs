@@ -193,6 +193,14 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("review_deadline");
 
+                    b.Property<Guid?>("ReviewDeadlineToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("review_deadline_token");
+
+                    b.Property<Guid?>("ReviewReminderToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("review_reminder_token");
+
                     b.Property<string>("Rule")
                         .HasColumnType("text")
                         .HasColumnName("rule");
@@ -217,10 +225,6 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_access_requests");
-
-                    b.HasIndex("ReviewDeadline")
-                        .HasDatabaseName("ix_access_requests_open_reviews")
-                        .HasFilter("status = 'pending-review' AND NOT overdue");
 
                     b.HasIndex("Direction", "Status", "SubmittedAt")
                         .HasDatabaseName("ix_access_requests_direction_status_submitted_at");
@@ -801,6 +805,55 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasDatabaseName("ix_subscription_deliveries_request_id");
 
                     b.ToTable("subscription_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.SharingPolicy.Saga.DeferredMessage", b =>
+                {
+                    b.Property<Guid>("TokenId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("token_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("body");
+
+                    b.Property<string>("Destination")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("destination");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("MessageType")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("message_type");
+
+                    b.Property<DateTimeOffset>("ScheduledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("scheduled_at");
+
+                    b.HasKey("TokenId")
+                        .HasName("pk_deferred_messages");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_deferred_messages_due_at");
+
+                    b.ToTable("deferred_messages", (string)null);
                 });
 
             modelBuilder.Entity("Platform.SharingPolicy.Model.AccessRequestEvent", b =>
