@@ -191,10 +191,5 @@ public sealed class GatewayProtectionTests(TwoNodePlatform platform) : IAsyncLif
         token.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int ClosedPort() => PlatformNode.FreePort();
 }

@@ -333,11 +333,31 @@ public sealed class PlatformNode : IAsyncDisposable
         _running.Clear();
     }
 
-    private static int FreePort()
+    // Ports are taken from 26000-31999: below Linux's ephemeral range (32768+), so no outgoing connection can take
+    // one between choosing it and the process binding it (a port the OS handed out as "free" sometimes was taken
+    // by then: "address already in use"), and above every fixed port of deploy/local/platform. A counter from a
+    // random start keeps this test run's choices apart and makes another run's unlikely to meet them.
+    private const int FirstPort = 26_000, LastPort = 31_999;
+    private static int _lastPort = FirstPort + RandomNumberGenerator.GetInt32(0, LastPort - FirstPort);
+
+    /// <summary>A 127.0.0.1 port nothing listens on, for a server a test starts.</summary>
+    public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tries = 0; tries <= LastPort - FirstPort; tries++)
+        {
+            var port = FirstPort + (Interlocked.Increment(ref _lastPort) - FirstPort) % (LastPort - FirstPort + 1);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use (by another test run, or a process of this one): the next.
+            }
+        }
+        throw new InvalidOperationException($"No free port in {FirstPort}-{LastPort}.");
     }
 }
 

@@ -74,10 +74,5 @@ public sealed class PostgresServer : IDatabaseServer, IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => PlatformNode.FreePort();
 }

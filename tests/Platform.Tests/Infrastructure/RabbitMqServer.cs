@@ -168,10 +168,5 @@ public sealed class RabbitMqServer : IAsyncDisposable
         return process.ExitCode;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => PlatformNode.FreePort();
 }

@@ -98,10 +98,5 @@ public sealed class PrometheusTests(TwoNodePlatform platform)
         return (process.ExitCode, await output + await error);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => PlatformNode.FreePort();
 }
