@@ -64,5 +64,8 @@ public interface IScenario
 {
     string Name { get; }
 
+    /// <summary>Whether a quick run includes it (a full run, or one named with --only, always does).</summary>
+    bool InQuickRun => true;
+
     Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken);
 }

@@ -50,8 +50,8 @@ public sealed class AccessRequestScenario : IScenario
         var next = 0;
         Task<bool> Call() => RequestToContentAsync(http, records[Interlocked.Increment(ref next) % records.Count], cancellationToken);
 
-        var single = await LoadGenerator.RunAsync(Call, concurrency: 1, duration: run.Duration(15, 3), warmUp: TimeSpan.FromSeconds(1));
-        var sustained = await LoadGenerator.RunAsync(Call, concurrency: 16, duration: run.Duration(20, 4), warmUp: TimeSpan.FromSeconds(2));
+        var single = await LoadGenerator.RunAsync(Call, concurrency: 1, duration: run.Duration(15, 2), warmUp: TimeSpan.FromSeconds(1));
+        var sustained = await LoadGenerator.RunAsync(Call, concurrency: 16, duration: run.Duration(20, 3), warmUp: run.Duration(2, 1));
 
         run.Add(new Figure(Name, "p50 request → content (one at a time)", single.P50Ms, "ms"));
         run.Add(new Figure(Name, "p95 request → content (one at a time)", single.P95Ms, "ms"));

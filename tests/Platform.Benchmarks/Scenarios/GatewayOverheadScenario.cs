@@ -42,6 +42,6 @@ public sealed class GatewayOverheadScenario : IScenario
         {
             using var response = await http.GetAsync(path);
             return response.IsSuccessStatusCode;
-        }, concurrency, duration: run.Duration(10, 3), warmUp: TimeSpan.FromSeconds(2));
+        }, concurrency, duration: run.Duration(10, 2), warmUp: run.Duration(2, 1));
     }
 }

@@ -62,7 +62,7 @@ public sealed class MixedLoadScenario : IScenario
         var pushed = 0;
         var serial = 1_000;
         var next = 0;
-        var duration = run.Duration(60, 10);
+        var duration = run.Duration(60, 6);
         var warmUp = TimeSpan.FromSeconds(1);
 
         async Task<bool> Push()

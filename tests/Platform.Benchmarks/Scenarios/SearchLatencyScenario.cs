@@ -32,7 +32,7 @@ public sealed class SearchLatencyScenario : IScenario
             var q = Mixed[Interlocked.Increment(ref i) % Mixed.Length];
             using var response = await http.GetAsync($"api/catalogue/records?q={Uri.EscapeDataString(q)}&pageSize=20", cancellationToken);
             return response.IsSuccessStatusCode;
-        }, concurrency: 4, run.Duration(20, 5), TimeSpan.FromSeconds(2));
+        }, concurrency: 4, run.Duration(20, 4), run.Duration(2, 1));
         run.Add(new Figure(Name, "mixed queries p50", mixed.P50Ms, "ms"));
         run.Add(new Figure(Name, "mixed queries p95", mixed.P95Ms, "ms", Target: "< 50 ms"));
         run.Add(new Figure(Name, "mixed queries throughput", mixed.RequestsPerSecond, "req/s"));
@@ -42,7 +42,7 @@ public sealed class SearchLatencyScenario : IScenario
         {
             using var response = await http.GetAsync($"api/catalogue/records?q={Uri.EscapeDataString("档案")}&pageSize=20", cancellationToken);
             return response.IsSuccessStatusCode;
-        }, concurrency: 4, run.Duration(10, 3), TimeSpan.FromSeconds(1));
+        }, concurrency: 4, run.Duration(10, 2), TimeSpan.FromSeconds(1));
         run.Add(new Figure(Name, "broadest query (matches every record) p50", broad.P50Ms, "ms"));
         run.Add(new Figure(Name, "broadest query (matches every record) p95", broad.P95Ms, "ms"));
     }

@@ -82,7 +82,7 @@ public sealed class TrafficQueryScenario : IScenario
                 using var response = await http.GetAsync($"api/audit/traffic?{query}", cancellationToken);
                 await response.Content.ReadAsByteArrayAsync(cancellationToken);
                 return response.IsSuccessStatusCode;
-            }, concurrency: 4, run.Duration(10, 3), TimeSpan.FromSeconds(1));
+            }, concurrency: 4, run.Duration(10, 2), TimeSpan.FromSeconds(1));
             run.Add(new Figure(Name, $"{label} p50", result.P50Ms, "ms"));
             run.Add(new Figure(Name, $"{label} p95", result.P95Ms, "ms", "same SELECT on PostgreSQL, p95", baseline, "< 100 ms"));
             run.Add(new Figure(Name, $"{label} errors", result.Errors, "requests"));
