@@ -41,6 +41,11 @@ internal sealed partial class DependencyUnavailableHandler(IProblemDetailsServic
         for (Exception? current = exception; current is not null; current = current.InnerException)
         {
             // Class 08 = connection failure, 53 = insufficient resources, 57P = shutting down / starting up.
+            // A regular expression timing out is this service's own failure, not an unavailable dependency.
+            if (current is System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                return false;
+            }
             if (current is NpgsqlException { IsTransient: true } or SocketException or TimeoutException
                 || current is PostgresException { SqlState: var state } && (state.StartsWith("08", StringComparison.Ordinal)
                     || state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal)))

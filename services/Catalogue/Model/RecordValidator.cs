@@ -65,7 +65,10 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
         "retentionPeriod", "classification", "category", "keywords", "description", "sharing",
     ];
 
-    private readonly Regex _archivalCode = new(rules.Value.ArchivalCodePattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+    // The pattern is configuration, so it is matched without backtracking: linear in the input whatever the pattern,
+    // hence no timeout. (A 100 ms timeout used to fire on a two-core machine under load for an ordinary code, and
+    // failed whole batches.) A pattern needing backtracking constructs is refused at start-up.
+    private readonly Regex _archivalCode = new(rules.Value.ArchivalCodePattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
 
     public RecordValidation Validate(JsonElement input)
     {

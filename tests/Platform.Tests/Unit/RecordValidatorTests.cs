@@ -77,4 +77,23 @@ public sealed class RecordValidatorTests
         foreach (var (field, value) in overrides) record[field] = value;
         return JsonSerializer.SerializeToElement(record);
     }
+
+    [Fact]
+    public void A_configured_archival_code_pattern_is_matched_in_linear_time_even_when_it_would_backtrack()
+    {
+        var validator = new RecordValidator(Options.Create(new RecordRules { ArchivalCodePattern = "^(A+)+$" }));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var validation = validator.Validate(Record(("archivalCode", new string('A', 60) + "!")));
+
+        validation.Errors!.Keys.ShouldContain("archivalCode");
+        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5), "a backtracking engine needs 2^60 steps for this input");
+    }
+
+    [Fact]
+    public void A_regular_expression_timeout_is_not_reported_as_an_unavailable_database()
+    {
+        Platform.ServiceDefaults.DependencyUnavailableHandler.IsUnavailable(
+            new System.Text.RegularExpressions.RegexMatchTimeoutException("x", "y", TimeSpan.FromMilliseconds(1))).ShouldBeFalse();
+        Platform.ServiceDefaults.DependencyUnavailableHandler.IsUnavailable(new TimeoutException("connection")).ShouldBeTrue();
+    }
 }
