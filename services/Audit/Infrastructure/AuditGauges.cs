@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.ServiceDefaults;
@@ -10,9 +9,9 @@ namespace Platform.Audit.Infrastructure;
 /// pending reviews past their deadline (<c>platform.sharing.overdue_pending</c>) and the last verification's result
 /// (<c>platform.audit.chain_valid</c>: 1 intact, 0 broken, absent until a verification ran).
 /// </summary>
-public sealed partial class AuditGauges(IServiceScopeFactory scopes, IOptions<NodeOptions> node, ILogger<AuditGauges> logger) : BackgroundService
+public sealed class AuditGauges(IServiceScopeFactory scopes, IOptions<NodeOptions> node, ILogger<AuditGauges> logger)
+    : DatabaseGauges<AuditDbContext>(scopes, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     private static int _lastVerification = -1;
     private long _chainLength;
     private long _overduePending;
@@ -20,7 +19,7 @@ public sealed partial class AuditGauges(IServiceScopeFactory scopes, IOptions<No
     /// <summary>Called with every verification's outcome (API or checkpoint), so a broken chain shows on the next scrape.</summary>
     public static void Verified(bool valid) => Volatile.Write(ref _lastVerification, valid ? 1 : 0);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override void RegisterGauges()
     {
         PlatformMetrics.Meter.CreateObservableGauge("platform.audit.chain_length", () => Interlocked.Read(ref _chainLength), "{entry}",
             "Entries in this node's audit chain.");
@@ -29,45 +28,18 @@ public sealed partial class AuditGauges(IServiceScopeFactory scopes, IOptions<No
         PlatformMetrics.Meter.CreateObservableGauge("platform.audit.chain_valid",
             () => Volatile.Read(ref _lastVerification) is var last and >= 0 ? new[] { new System.Diagnostics.Metrics.Measurement<int>(last) } : [],
             null, "Result of the last verification of the chain: 1 intact, 0 broken.");
-        using var timer = new PeriodicTimer(Interval);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<AuditDbContext>();
-                var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-                await connection.OpenAsync(stoppingToken);
-                await using var command = new NpgsqlCommand("""
-                    SELECT coalesce((SELECT sequence FROM audit_entries ORDER BY sequence DESC LIMIT 1), 0),
-                           (SELECT count(*) FROM tracked_requests WHERE owner_department = $1 AND decided_at IS NULL
-                                                                    AND (overdue OR review_deadline < now()))
-                    """, connection) { Parameters = { new() { Value = node.Value.Id } } };
-                await using var reader = await command.ExecuteReaderAsync(stoppingToken);
-                await reader.ReadAsync(stoppingToken);
-                Interlocked.Exchange(ref _chainLength, reader.GetInt64(0));
-                Interlocked.Exchange(ref _overduePending, reader.GetInt64(1));
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException && !stoppingToken.IsCancellationRequested)
-            {
-                LogSampleFailed(logger, ex.Message);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    protected override async Task SampleAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce((SELECT sequence FROM audit_entries ORDER BY sequence DESC LIMIT 1), 0),
+                   (SELECT count(*) FROM tracked_requests WHERE owner_department = $1 AND decided_at IS NULL
+                                                            AND (overdue OR review_deadline < now()))
+            """, connection) { Parameters = { new() { Value = node.Value.Id } } };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        Interlocked.Exchange(ref _chainLength, reader.GetInt64(0));
+        Interlocked.Exchange(ref _overduePending, reader.GetInt64(1));
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Audit gauges not sampled: {Reason}")]
-    private static partial void LogSampleFailed(ILogger logger, string reason);
 }
