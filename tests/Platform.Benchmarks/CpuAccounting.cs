@@ -4,8 +4,9 @@ namespace Platform.Benchmarks;
 
 /// <summary>
 /// CPU time of each process of both nodes, read from /proc/{pid}/stat (user + system), so a scenario can say where
-/// its work went: milliseconds of CPU per item for every process. The database and broker are shared with other
-/// users of the machine and are not counted here.
+/// its work went: milliseconds of CPU per item for every process. The run's own PostgreSQL and RabbitMQ (started for
+/// the benchmark, found by the port they listen on) are counted too, as "database" and "broker": PostgreSQL with its
+/// backends (live ones, and those that ended, which the postmaster has reaped).
 /// </summary>
 public sealed class CpuAccounting
 {
@@ -34,8 +35,11 @@ public sealed class CpuAccounting
         {
             _run.Add(new Figure(scenario, $"CPU per {unit}: {process}", seconds * 1000 / items, "ms"));
         }
-        _run.Add(new Figure(scenario, $"CPU per {unit}: all platform processes", spent.Sum(p => p.Seconds) * 1000 / items, "ms"));
+        _run.Add(new Figure(scenario, $"CPU per {unit}: all platform processes", spent.Where(p => !Infrastructure.Contains(p.Key)).Sum(p => p.Seconds) * 1000 / items, "ms"));
+        _run.Add(new Figure(scenario, $"CPU per {unit}: everything (platform, database, broker)", spent.Sum(p => p.Seconds) * 1000 / items, "ms"));
     }
+
+    private static readonly string[] Infrastructure = ["database", "broker"];
 
     private static Dictionary<string, double> Read(BenchmarkRun run)
     {
@@ -47,22 +51,68 @@ public sealed class CpuAccounting
                 if (CpuSeconds(pid) is { } value) seconds[$"{node.Id} {process}"] = value;
             }
         }
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(run.PostgresServer).Port;
+        if (ListeningProcess(database) is { } postmaster && CpuSeconds(postmaster, withReapedChildren: true) is { } postgres)
+        {
+            seconds["database"] = postgres + Children(postmaster).Sum(child => CpuSeconds(child) ?? 0);
+        }
+        if (ListeningProcess(run.RabbitMq.Port) is { } broker && CpuSeconds(broker) is { } rabbit)
+        {
+            seconds["broker"] = rabbit;
+        }
         return seconds;
     }
 
-    private static double? CpuSeconds(int pid)
+    /// <summary>The process listening on 127.0.0.1:<paramref name="port"/> (TCP), found through its socket's inode.</summary>
+    private static int? ListeningProcess(int port)
+    {
+        var hexPort = $":{port:X4} ";
+        var inode = File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 9 && (f[1] + " ").EndsWith(hexPort, StringComparison.Ordinal) && f[3] == "0A")
+            .Select(f => f[9]).FirstOrDefault();
+        if (inode is null) return null;
+        var socket = $"socket:[{inode}]";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries($"{dir}/fd").Any(fd => new FileInfo(fd).LinkTarget == socket)) return pid;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return null;
+    }
+
+    private static IEnumerable<int> Children(int parent) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent);
+
+    private static int? ParentOf(int pid) => Fields(pid) is { } fields ? int.Parse(fields[1], CultureInfo.InvariantCulture) : null;
+
+    private static string[]? Fields(int pid)
     {
         try
         {
             // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // Fields 14 and 15 of the man page (utime, stime) are 11 and 12 after the command name.
-            return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
         catch (IOException)
         {
             return null;
         }
+    }
+
+    private static double? CpuSeconds(int pid, bool withReapedChildren = false)
+    {
+        if (Fields(pid) is not { } fields) return null;
+        // Fields 14-17 of the man page (utime, stime, cutime, cstime) are 11-14 after the command name.
+        var ticks = Enumerable.Range(11, withReapedChildren ? 4 : 2).Sum(i => double.Parse(fields[i], CultureInfo.InvariantCulture));
+        return ticks / TicksPerSecond;
     }
 }

@@ -49,10 +49,7 @@ public abstract class RecordEventAuditConsumer<TMessage>(AuditDbContext db, Audi
     {
         await log.AppendManyAsync([.. messages.Select(m => Describe(m.Message) with { MessageId = m.MessageId })], cancellationToken);
         await traffic.AddAsync([.. messages.SelectMany(m => Count(m.Message))], cancellationToken);
-        foreach (var message in messages)
-        {
-            await AlsoAsync(message.Message, cancellationToken);
-        }
+        await AlsoAsync([.. messages.Select(m => m.Message)], cancellationToken);
     }
 
     protected override Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken) =>
@@ -62,8 +59,8 @@ public abstract class RecordEventAuditConsumer<TMessage>(AuditDbContext db, Audi
 
     protected abstract IReadOnlyCollection<TrafficInteraction> Count(TMessage message);
 
-    /// <summary>Further facts kept in the same transaction (e.g. for the sharing KPIs).</summary>
-    protected abstract Task AlsoAsync(TMessage message, CancellationToken cancellationToken);
+    /// <summary>Further facts about the batch kept in the same transaction (for the sharing KPIs), in one statement.</summary>
+    protected abstract Task AlsoAsync(IReadOnlyList<TMessage> messages, CancellationToken cancellationToken);
 }
 
 public sealed class RecordPublishedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts, IOptions<NodeOptions> node)
@@ -79,8 +76,8 @@ public sealed class RecordPublishedAuditConsumer(AuditDbContext db, AuditLog log
         return [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordPublished, "ok")];
     }
 
-    protected override Task AlsoAsync(RecordPublished message, CancellationToken cancellationToken) =>
-        facts.PublishedAsync(message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, cancellationToken);
+    protected override Task AlsoAsync(IReadOnlyList<RecordPublished> messages, CancellationToken cancellationToken) =>
+        facts.PublishedAsync([.. messages.Select(m => (m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt))], cancellationToken);
 }
 
 public sealed class RecordUpdatedAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts, IOptions<NodeOptions> node)
@@ -96,8 +93,8 @@ public sealed class RecordUpdatedAuditConsumer(AuditDbContext db, AuditLog log, 
         return [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordUpdated, "ok")];
     }
 
-    protected override Task AlsoAsync(RecordUpdated message, CancellationToken cancellationToken) =>
-        facts.PublishedAsync(message.RecordId, message.Department, message.Version, message.Metadata, message.OccurredAt, cancellationToken);
+    protected override Task AlsoAsync(IReadOnlyList<RecordUpdated> messages, CancellationToken cancellationToken) =>
+        facts.PublishedAsync([.. messages.Select(m => (m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt))], cancellationToken);
 }
 
 public sealed class RecordWithdrawnAuditConsumer(AuditDbContext db, AuditLog log, TrafficStatistics traffic, SharingKpiFacts facts, IOptions<NodeOptions> node)
@@ -113,6 +110,6 @@ public sealed class RecordWithdrawnAuditConsumer(AuditDbContext db, AuditLog log
         return [new(message.OccurredAt, message.Department, TrafficKinds.Everyone, TrafficKinds.RecordWithdrawn, "ok")];
     }
 
-    protected override Task AlsoAsync(RecordWithdrawn message, CancellationToken cancellationToken) =>
-        facts.WithdrawnAsync(message.RecordId, message.OccurredAt, cancellationToken);
+    protected override Task AlsoAsync(IReadOnlyList<RecordWithdrawn> messages, CancellationToken cancellationToken) =>
+        facts.WithdrawnAsync([.. messages.Select(m => (m.RecordId, m.OccurredAt))], cancellationToken);
 }

@@ -57,14 +57,30 @@ public sealed class SharingKpiFacts(AuditDbContext db)
              """, cancellationToken);
     }
 
-    public Task PublishedAsync(Guid recordId, string department, int version, RecordMetadata metadata, DateTimeOffset occurredAt,
+    /// <summary>
+    /// Upserts the records a batch of publications and updates is about, in one statement: per record, the latest version's
+    /// attribute and score and the earliest publication time (a record appears once, as ON CONFLICT requires).
+    /// </summary>
+    public Task PublishedAsync(IReadOnlyCollection<(Guid RecordId, string Department, int Version, RecordMetadata Metadata, DateTimeOffset OccurredAt)> records,
         CancellationToken cancellationToken)
     {
-        var score = QualityScore.Of(metadata, DateOnly.FromDateTime(occurredAt.UtcDateTime)).Score;
+        if (records.Count == 0) return Task.CompletedTask;
+        var rows = records.GroupBy(r => r.RecordId).Select(g =>
+        {
+            var latest = g.MaxBy(r => r.Version);
+            return (latest.RecordId, latest.Department, latest.Metadata.Sharing, Score: QualityScore.Of(latest.Metadata, DateOnly.FromDateTime(latest.OccurredAt.UtcDateTime)).Score,
+                latest.Version, First: g.Min(r => r.OccurredAt));
+        }).ToList();
+        var ids = rows.Select(r => r.RecordId).ToArray();
+        var departments = rows.Select(r => r.Department).ToArray();
+        var sharing = rows.Select(r => r.Sharing).ToArray();
+        var scores = rows.Select(r => r.Score).ToArray();
+        var versions = rows.Select(r => r.Version).ToArray();
+        var first = rows.Select(r => r.First).ToArray();
         return db.Database.ExecuteSqlAsync(
             $"""
              INSERT INTO published_records AS r (record_id, department, sharing, quality_score, version, first_published_at)
-             VALUES ({recordId}, {department}, {metadata.Sharing}, {score}, {version}, {occurredAt})
+             SELECT * FROM unnest({ids}, {departments}, {sharing}, {scores}, {versions}, {first})
              ON CONFLICT (record_id) DO UPDATE SET
                  sharing = CASE WHEN EXCLUDED.version >= r.version THEN EXCLUDED.sharing ELSE r.sharing END,
                  quality_score = CASE WHEN EXCLUDED.version >= r.version THEN EXCLUDED.quality_score ELSE r.quality_score END,
@@ -73,8 +89,16 @@ public sealed class SharingKpiFacts(AuditDbContext db)
              """, cancellationToken);
     }
 
-    public Task WithdrawnAsync(Guid recordId, DateTimeOffset occurredAt, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync(
-            $"UPDATE published_records SET withdrawn_at = coalesce(withdrawn_at, {occurredAt}) WHERE record_id = {recordId}",
-            cancellationToken);
+    public Task WithdrawnAsync(IReadOnlyCollection<(Guid RecordId, DateTimeOffset OccurredAt)> withdrawals, CancellationToken cancellationToken)
+    {
+        if (withdrawals.Count == 0) return Task.CompletedTask;
+        var rows = withdrawals.GroupBy(w => w.RecordId).Select(g => (RecordId: g.Key, At: g.Min(w => w.OccurredAt))).ToList();
+        var ids = rows.Select(r => r.RecordId).ToArray();
+        var times = rows.Select(r => r.At).ToArray();
+        return db.Database.ExecuteSqlAsync(
+            $"""
+             UPDATE published_records AS r SET withdrawn_at = coalesce(r.withdrawn_at, w.at)
+             FROM unnest({ids}, {times}) AS w(record_id, at) WHERE r.record_id = w.record_id
+             """, cancellationToken);
+    }
 }

@@ -59,7 +59,8 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
 
     /// <summary>
     /// Changes state for one new message. Earlier messages of the same batch are tracked but not saved yet: look
-    /// entities up with <c>FindAsync</c> (which sees them), not with a query.
+    /// entities up with <c>FindAsync</c> or <c>DbSet.Local</c> (which see them), not with a query. Automatic change
+    /// detection is off while a batch is handled: changes are detected once, after the last message.
     /// </summary>
     protected abstract Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken);
 
@@ -84,7 +85,20 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
 
         // A message id seen twice in one batch (a redelivery racing its original) is handled once.
         var news = messages.Where(m => fresh.Remove(m.MessageId!.Value)).ToList();
-        await HandleBatchAsync(news, cancellationToken);
+        // Handlers look entities up among the tracked ones (DbSet.Local) once per message; with automatic change
+        // detection each lookup would scan every tracked entity, quadratic in the batch (17% of a consumer's CPU,
+        // measured). Changes are detected once, before saving.
+        var autoDetect = Db.ChangeTracker.AutoDetectChangesEnabled;
+        Db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            await HandleBatchAsync(news, cancellationToken);
+            Db.ChangeTracker.DetectChanges();
+        }
+        finally
+        {
+            Db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
         await Db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

@@ -146,43 +146,33 @@ public sealed class CancelRecordSubscriptionConsumer(SharingDbContext db) : Idem
 }
 
 /// <summary>
-/// Owner side: a record of this department was published or updated; every active subscription it matches, and whose
+/// Owner side: records of this department were published or updated; every active subscription one matches, and whose
 /// subscriber this department's policy shares it with unconditionally, is offered it (once per subscription and record).
-/// Conditional and not-shared records are never offered. The record must be known to the sharing policy at this
-/// version first (another queue learns it), so the subscriber's request finds it; until then the batch is retried.
+/// Conditional and not-shared records are never offered. Runs in the transaction of the consumer that records the
+/// events (<see cref="RecordEventConsumer{TMessage}"/>), after it has, so each record is tracked at its new version.
 /// </summary>
-public abstract class SubscribedRecordEventConsumer<TMessage>(SharingDbContext db, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock)
-    : IdempotentBatchConsumer<SharingDbContext, TMessage>(db)
-    where TMessage : class
+public sealed class SubscriptionOffers(SharingDbContext db, IOptions<SharingOptions> options, TimeProvider clock)
 {
-    protected abstract (Guid RecordId, string Department, int Version, string Title) Describe(TMessage message);
-
-    protected override bool Concerns(TMessage message) => Describe(message).Department == node.Value.Id;
-
-    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    public async Task OfferAsync(IReadOnlyList<(Guid RecordId, string Department, int Version, string Title)> described, CancellationToken cancellationToken)
     {
-        var subscriptions = await Db.Subscriptions.AsNoTracking()
+        if (described.Count == 0)
+        {
+            return;
+        }
+        var subscriptions = await db.Subscriptions.AsNoTracking()
             .Where(s => s.Direction == AccessRequestStatus.Incoming && s.Status == RecordSubscription.Active).ToListAsync(cancellationToken);
         if (subscriptions.Count == 0)
         {
             return;
         }
-        var described = messages.Select(m => Describe(m.Message)).ToList();
         var ids = described.Select(d => d.RecordId).Distinct().ToList();
-        var records = await Db.Records.AsNoTracking().Where(r => ids.Contains(r.RecordId)).ToDictionaryAsync(r => r.RecordId, cancellationToken);
-        var late = described.Where(d => !records.TryGetValue(d.RecordId, out var known) || known.Version < d.Version).Select(d => d.RecordId).FirstOrDefault();
-        if (late != Guid.Empty)
-        {
-            throw new InvalidOperationException($"Record {late} is not yet known to the sharing policy at this version; the subscription offer is retried.");
-        }
-        var rules = await Db.Rules.AsNoTracking().ToListAsync(cancellationToken);
-        var offered = (await Db.SubscriptionDeliveries.AsNoTracking().Where(d => ids.Contains(d.RecordId)).Select(d => new { d.SubscriptionId, d.RecordId })
+        var rules = await db.Rules.AsNoTracking().ToListAsync(cancellationToken);
+        var offered = (await db.SubscriptionDeliveries.AsNoTracking().Where(d => ids.Contains(d.RecordId)).Select(d => new { d.SubscriptionId, d.RecordId })
             .ToListAsync(cancellationToken)).Select(d => (d.SubscriptionId, d.RecordId)).ToHashSet();
         var now = clock.GetUtcNow();
         foreach (var (recordId, department, version, title) in described)
         {
-            var record = records[recordId];
-            if (record.Withdrawn)
+            if (db.Records.Local.FindEntry(recordId)?.Entity is not { Withdrawn: false } record)
             {
                 continue;
             }
@@ -196,27 +186,11 @@ public abstract class SubscribedRecordEventConsumer<TMessage>(SharingDbContext d
                 }
                 offered.Add((subscription.Id, recordId));
                 var requestId = Guid.CreateVersion7();
-                Db.SubscriptionDeliveries.Add(new SubscriptionDelivery { SubscriptionId = subscription.Id, RecordId = recordId, RequestId = requestId, Version = version, OfferedAt = now });
-                Db.Publish(new SubscribedRecordAvailable(subscription.Id, requestId, department, subscription.SubscriberDepartment, recordId, title, version, now));
+                db.SubscriptionDeliveries.Add(new SubscriptionDelivery { SubscriptionId = subscription.Id, RecordId = recordId, RequestId = requestId, Version = version, OfferedAt = now });
+                db.Publish(new SubscribedRecordAvailable(subscription.Id, requestId, department, subscription.SubscriberDepartment, recordId, title, version, now));
             }
         }
     }
-
-    protected override Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-public sealed class SubscribedRecordPublishedConsumer(SharingDbContext db, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock)
-    : SubscribedRecordEventConsumer<RecordPublished>(db, node, options, clock)
-{
-    protected override (Guid RecordId, string Department, int Version, string Title) Describe(RecordPublished message) =>
-        (message.RecordId, message.Department, message.Version, message.Metadata.Title);
-}
-
-public sealed class SubscribedRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock)
-    : SubscribedRecordEventConsumer<RecordUpdated>(db, node, options, clock)
-{
-    protected override (Guid RecordId, string Department, int Version, string Title) Describe(RecordUpdated message) =>
-        (message.RecordId, message.Department, message.Version, message.Metadata.Title);
 }
 
 /// <summary>

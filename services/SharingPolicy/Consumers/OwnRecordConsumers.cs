@@ -28,7 +28,11 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
         await Db.Records.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
         await Db.PeerRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
         await base.HandleBatchAsync(messages, cancellationToken);
+        await AfterBatchAsync(messages, cancellationToken);
     }
+
+    /// <summary>Further work on the batch once every record is tracked at its new version, in the same transaction.</summary>
+    protected virtual Task AfterBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Another department's record: remembered so a request for it can be routed to its owner.</summary>
     protected void UpsertPeer(Guid recordId, string department, int version, RecordMetadata metadata)
@@ -88,10 +92,18 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
     }
 }
 
-/// <summary>Learns this department's announced records and their sharing attribute, and where other departments' records live.</summary>
-public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<NodeOptions> node) : RecordEventConsumer<RecordPublished>(db, node)
+/// <summary>
+/// Learns this department's announced records and their sharing attribute, and where other departments' records live;
+/// offers this department's new records to the subscriptions they match.
+/// </summary>
+public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<NodeOptions> node, SubscriptionOffers offers)
+    : RecordEventConsumer<RecordPublished>(db, node)
 {
     protected override Guid RecordIdOf(RecordPublished message) => message.RecordId;
+
+    protected override Task AfterBatchAsync(IReadOnlyList<ConsumeContext<RecordPublished>> messages, CancellationToken cancellationToken) =>
+        offers.OfferAsync([.. messages.Select(m => m.Message).Where(m => IsOwn(m.Department))
+            .Select(m => (m.RecordId, m.Department, m.Version, m.Metadata.Title))], cancellationToken);
 
     protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken)
     {
@@ -101,9 +113,15 @@ public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<Nod
     }
 }
 
-public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeOptions> node) : RecordEventConsumer<RecordUpdated>(db, node)
+/// <summary>Keeps this department's records and peers' record locations current; offers updated records to subscriptions.</summary>
+public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeOptions> node, SubscriptionOffers offers)
+    : RecordEventConsumer<RecordUpdated>(db, node)
 {
     protected override Guid RecordIdOf(RecordUpdated message) => message.RecordId;
+
+    protected override Task AfterBatchAsync(IReadOnlyList<ConsumeContext<RecordUpdated>> messages, CancellationToken cancellationToken) =>
+        offers.OfferAsync([.. messages.Select(m => m.Message).Where(m => IsOwn(m.Department))
+            .Select(m => (m.RecordId, m.Department, m.Version, m.Metadata.Title))], cancellationToken);
 
     protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken)
     {

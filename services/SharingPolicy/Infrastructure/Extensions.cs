@@ -41,8 +41,6 @@ internal static class Extensions
             bus.AddConsumer<SubscribeToRecordsConsumer, RoutedConsumerDefinition<SubscribeToRecordsConsumer, SubscribeToRecords>>();
             bus.AddConsumer<CancelRecordSubscriptionConsumer, RoutedConsumerDefinition<CancelRecordSubscriptionConsumer, CancelRecordSubscription>>();
             bus.AddConsumer<SubscribedRecordAvailableConsumer, RoutedConsumerDefinition<SubscribedRecordAvailableConsumer, SubscribedRecordAvailable>>();
-            bus.AddConsumer<SubscribedRecordPublishedConsumer, IdempotentBatchConsumerDefinition<SubscribedRecordPublishedConsumer>>();
-            bus.AddConsumer<SubscribedRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<SubscribedRecordUpdatedConsumer>>();
             // The node's own catalogue, by its endpoint exchange (the queue is a quorum queue the catalogue declares): never broadcast.
             bus.AddRequestClient<GetRecordContent>(new Uri($"exchange:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
             bus.AddRequestClient<GetRecordAttachments>(new Uri($"exchange:{node.Id}.catalogue.get-record-attachments"), RequestTimeout.After(s: 15));
@@ -55,6 +53,7 @@ internal static class Extensions
         builder.Services.AddSingleton<NodeAnnouncer>();
         builder.Services.AddScoped<SharingWorkflow>();
         builder.Services.AddScoped<ContentDelivery>();
+        builder.Services.AddScoped<SubscriptionOffers>();
         builder.Services.AddHostedService<NodeAnnouncementService>();
         builder.Services.AddHostedService<GrantExpiryReminder>();
         builder.Services.AddHostedService<DeferredMessageDispatcher>();
