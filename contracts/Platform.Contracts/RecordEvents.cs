@@ -38,3 +38,16 @@ public sealed record RecordWithdrawn(
     string Department,
     int Version,
     DateTimeOffset OccurredAt);
+
+/// <summary>
+/// A run of one department's record events, in the order its catalogue committed them, carried as one message: a
+/// department pushing whole archives announces thousands of records a minute, and one message per event made the
+/// broker and every consumer pay per event. Each entry keeps its own event id, which consumers' inboxes key on, so an
+/// event is applied once however often (and in whichever run) it is delivered. Exactly one of an entry's events is set.
+/// Nodes still accept the single <see cref="RecordPublished"/>, <see cref="RecordUpdated"/> and
+/// <see cref="RecordWithdrawn"/> messages (from nodes that publish them one by one).
+/// </summary>
+public sealed record RecordEventBatch(string Department, IReadOnlyList<RecordEventEntry> Events);
+
+/// <summary>One event of a <see cref="RecordEventBatch"/>.</summary>
+public sealed record RecordEventEntry(Guid EventId, RecordPublished? Published = null, RecordUpdated? Updated = null, RecordWithdrawn? Withdrawn = null);

@@ -18,13 +18,13 @@ public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, Traffi
 {
     protected override bool Concerns(ApiCallRecorded message) => message.Node == node.Value.Id;
 
-    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<ApiCallRecorded>> messages, CancellationToken cancellationToken)
+    protected override async Task HandleBatchAsync(IReadOnlyList<Delivered<ApiCallRecorded>> messages, CancellationToken cancellationToken)
     {
         await log.AppendManyAsync([.. messages.Select(m => Describe(m.Message, m.MessageId!.Value))], cancellationToken);
         await traffic.AddAsync([.. messages.Select(m => Interaction(m.Message))], cancellationToken);
     }
 
-    protected override Task HandleAsync(ConsumeContext<ApiCallRecorded> context, CancellationToken cancellationToken) =>
+    protected override Task HandleAsync(Delivered<ApiCallRecorded> context, CancellationToken cancellationToken) =>
         HandleBatchAsync([context], cancellationToken);
 
     internal static AuditEvent Describe(ApiCallRecorded call, Guid messageId) => new(

@@ -45,14 +45,14 @@ public abstract class RecordEventAuditConsumer<TMessage>(AuditDbContext db, Audi
     : IdempotentBatchConsumer<AuditDbContext, TMessage>(db)
     where TMessage : class
 {
-    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    protected override async Task HandleBatchAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken)
     {
         await log.AppendManyAsync([.. messages.Select(m => Describe(m.Message) with { MessageId = m.MessageId })], cancellationToken);
         await traffic.AddAsync([.. messages.SelectMany(m => Count(m.Message))], cancellationToken);
         await AlsoAsync([.. messages.Select(m => m.Message)], cancellationToken);
     }
 
-    protected override Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken) =>
+    protected override Task HandleAsync(Delivered<TMessage> context, CancellationToken cancellationToken) =>
         HandleBatchAsync([context], cancellationToken);
 
     protected abstract AuditEvent Describe(TMessage message);

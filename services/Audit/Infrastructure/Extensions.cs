@@ -19,6 +19,7 @@ internal static class Extensions
             bus.AddConsumer<RecordPublishedAuditConsumer, IdempotentBatchConsumerDefinition<RecordPublishedAuditConsumer>>();
             bus.AddConsumer<RecordUpdatedAuditConsumer, IdempotentBatchConsumerDefinition<RecordUpdatedAuditConsumer>>();
             bus.AddConsumer<RecordWithdrawnAuditConsumer, IdempotentBatchConsumerDefinition<RecordWithdrawnAuditConsumer>>();
+            bus.AddRecordEventBatchConsumer<RecordPublishedAuditConsumer, RecordUpdatedAuditConsumer, RecordWithdrawnAuditConsumer>();
             bus.AddConsumer<ApiCallAuditConsumer>(typeof(ApiCallAuditConsumerDefinition));
             bus.AddConsumer<AuditCheckpointConsumer>();
             bus.AddConsumer<WitnessCopiesRequestedConsumer>();

@@ -22,7 +22,7 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
 
     protected override bool Concerns(TMessage message) => About(message).Department != node.Value.Id;
 
-    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    protected override async Task HandleBatchAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken)
     {
         var ids = messages.Select(m => About(m.Message).RecordId).Distinct().ToList();
         await Db.FederatedRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
@@ -65,7 +65,7 @@ public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<
 {
     protected override (Guid RecordId, string Department) About(RecordPublished message) => (message.RecordId, message.Department);
 
-    protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken)
+    protected override Task HandleAsync(Delivered<RecordPublished> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
         Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt, clock.GetUtcNow());
@@ -79,7 +79,7 @@ public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<No
 {
     protected override (Guid RecordId, string Department) About(RecordUpdated message) => (message.RecordId, message.Department);
 
-    protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken)
+    protected override Task HandleAsync(Delivered<RecordUpdated> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
         Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt, clock.GetUtcNow());
@@ -93,7 +93,7 @@ public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<
 {
     protected override (Guid RecordId, string Department) About(RecordWithdrawn message) => (message.RecordId, message.Department);
 
-    protected override Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
+    protected override Task HandleAsync(Delivered<RecordWithdrawn> context, CancellationToken cancellationToken)
     {
         var message = context.Message;
         var record = Tracked(message.RecordId);

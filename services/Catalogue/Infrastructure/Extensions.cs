@@ -20,6 +20,7 @@ internal static class Extensions
             bus.AddConsumer<PeerRecordPublishedConsumer, IdempotentBatchConsumerDefinition<PeerRecordPublishedConsumer>>();
             bus.AddConsumer<PeerRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<PeerRecordUpdatedConsumer>>();
             bus.AddConsumer<PeerRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<PeerRecordWithdrawnConsumer>>();
+            bus.AddRecordEventBatchConsumer<PeerRecordPublishedConsumer, PeerRecordUpdatedConsumer, PeerRecordWithdrawnConsumer>();
             bus.AddConsumer<GetRecordContentConsumer, GetRecordContentConsumerDefinition>();
             bus.AddConsumer<GetRecordAttachmentsConsumer, GetRecordAttachmentsConsumerDefinition>();
             // The node's own sharing service decides on attachment fetches under a grant, by its endpoint exchange: never broadcast.

@@ -20,7 +20,7 @@ public abstract class NotificationConsumer<TMessage>(NotificationDbContext db, T
 
     protected abstract EventFacts Describe(TMessage message);
 
-    protected override async Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken)
+    protected override async Task HandleAsync(Delivered<TMessage> context, CancellationToken cancellationToken)
     {
         var facts = Describe(context.Message);
         if (!_candidates.TryGetValue(facts.EventType, out var candidates))

@@ -20,6 +20,7 @@ internal static class Extensions
             bus.AddConsumer<RecordPublishedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordPublishedNotificationConsumer>>();
             bus.AddConsumer<RecordUpdatedNotificationConsumer, IdempotentBatchConsumerDefinition<RecordUpdatedNotificationConsumer>>();
             bus.AddConsumer<RecordWithdrawnNotificationConsumer, IdempotentBatchConsumerDefinition<RecordWithdrawnNotificationConsumer>>();
+            bus.AddRecordEventBatchConsumer<RecordPublishedNotificationConsumer, RecordUpdatedNotificationConsumer, RecordWithdrawnNotificationConsumer>();
             bus.AddConsumer<SharingNoticeConsumer, RoutedConsumerDefinition<SharingNoticeConsumer, SharingNotice>>();
         });
 

@@ -15,29 +15,33 @@ namespace Platform.ServiceDefaults.Persistence;
 /// </para>
 /// Register it with <see cref="IdempotentBatchConsumerDefinition{TConsumer}"/> (or a definition of its own).
 /// </summary>
-public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) : IConsumer<Batch<TMessage>>
+public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) : IConsumer<Batch<TMessage>>, IEventBatchHandler<TMessage>
     where TContext : PlatformDbContext
     where TMessage : class
 {
     protected TContext Db { get; } = db;
 
-    public async Task Consume(ConsumeContext<Batch<TMessage>> context)
+    public Task Consume(ConsumeContext<Batch<TMessage>> context) =>
+        HandleEventsAsync([.. context.Message.Select(m => new Delivered<TMessage>(m.MessageId, m.Message))], context.CancellationToken);
+
+    /// <summary>Applies events however they arrived: a batch of single messages, or a run of a <see cref="Contracts.RecordEventBatch"/>.</summary>
+    public async Task HandleEventsAsync(IReadOnlyList<Delivered<TMessage>> delivered, CancellationToken cancellationToken)
     {
-        var messages = context.Message.Where(m => Concerns(m.Message)).ToList();
+        var messages = delivered.Where(m => Concerns(m.Message)).ToList();
         if (messages.Count == 0)
         {
             return;
         }
         try
         {
-            await CommitAsync(messages, context.CancellationToken);
+            await CommitAsync(messages, cancellationToken);
         }
-        catch (Exception) when (messages.Count > 1 && !context.CancellationToken.IsCancellationRequested)
+        catch (Exception) when (messages.Count > 1 && !cancellationToken.IsCancellationRequested)
         {
             Db.ChangeTracker.Clear();
             foreach (var message in messages)
             {
-                await CommitAsync([message], context.CancellationToken);
+                await CommitAsync([message], cancellationToken);
             }
         }
     }
@@ -49,7 +53,7 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
     protected virtual bool Concerns(TMessage message) => true;
 
     /// <summary>Changes state for new messages, in order; do not call SaveChanges, the base class commits.</summary>
-    protected virtual async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    protected virtual async Task HandleBatchAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken)
     {
         foreach (var message in messages)
         {
@@ -62,9 +66,9 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
     /// entities up with <c>FindAsync</c> or <c>DbSet.Local</c> (which see them), not with a query. Automatic change
     /// detection is off while a batch is handled: changes are detected once, after the last message.
     /// </summary>
-    protected abstract Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken);
+    protected abstract Task HandleAsync(Delivered<TMessage> context, CancellationToken cancellationToken);
 
-    private async Task CommitAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    private async Task CommitAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken)
     {
         var consumer = GetType().Name;
         var ids = messages.Select(m => m.MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a message id."))
@@ -102,6 +106,15 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
         await Db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+}
+
+/// <summary>One event as a consumer sees it: its id (the inbox key) and its content.</summary>
+public sealed record Delivered<TMessage>(Guid? MessageId, TMessage Message) where TMessage : class;
+
+/// <summary>Applies a run of events of one type, idempotently, in order (see <see cref="IdempotentBatchConsumer{TContext, TMessage}"/>).</summary>
+public interface IEventBatchHandler<TMessage> where TMessage : class
+{
+    Task HandleEventsAsync(IReadOnlyList<Delivered<TMessage>> delivered, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -17,6 +17,12 @@ public sealed class OutboxOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan RetainDispatched { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Consecutive record events (published, updated, withdrawn) go out together, up to this many in one
+    /// <see cref="Contracts.RecordEventBatch"/>; 1 publishes each on its own.
+    /// </summary>
+    public int RecordEventBatchSize { get; set; } = 100;
 }
 
 /// <summary>
@@ -83,30 +89,37 @@ public sealed partial class OutboxDispatcher<TContext>(
             .ToListAsync(cancellationToken);
 
         // Publishes are started in sequence order and their confirms awaited together: the broker sees them in
-        // order, and a batch costs about one confirm round trip instead of one per message.
-        var publishing = batch.Select(message => PublishAsync(message, cancellationToken)).ToList();
+        // order, and a batch costs about one confirm round trip instead of one per message. Consecutive record
+        // events travel as one message (a unit of several rows); any other row is a unit of its own.
+        var units = Units(batch);
+        var publishing = units.Select(unit => unit.Count == 1 && !IsRecordEvent(unit[0]) || options.Value.RecordEventBatchSize <= 1
+            ? PublishAsync(unit[0], cancellationToken)
+            : PublishRecordEventsAsync(unit, cancellationToken)).ToList();
         try
         {
             await Task.WhenAll(publishing);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // Each failure is recorded on its row below; the rows are retried (same message id) next round.
+            // Each failure is recorded on its rows below; the rows are retried (same message ids) next round.
         }
 
         var now = clock.GetUtcNow();
         var dispatched = new List<long>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < units.Count; i++)
         {
             if (publishing[i].IsCompletedSuccessfully)
             {
-                dispatched.Add(batch[i].Sequence);
+                dispatched.AddRange(units[i].Select(row => row.Sequence));
                 continue;
             }
             var reason = publishing[i].Exception?.GetBaseException().Message ?? "cancelled";
-            batch[i].Attempts++;
-            batch[i].LastError = reason.Length > 2000 ? reason[..2000] : reason;
-            LogPublishFailed(logger, batch[i].MessageId, batch[i].MessageType, reason);
+            foreach (var row in units[i])
+            {
+                row.Attempts++;
+                row.LastError = reason.Length > 2000 ? reason[..2000] : reason;
+                LogPublishFailed(logger, row.MessageId, row.MessageType, reason);
+            }
         }
 
         // One statement marks the whole batch; only failed rows go through change tracking.
@@ -120,19 +133,60 @@ public sealed partial class OutboxDispatcher<TContext>(
         return dispatched.Count;
     }
 
-    private async Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
+    private static readonly HashSet<string> RecordEventTypes =
+        [typeof(Contracts.RecordPublished).FullName!, typeof(Contracts.RecordUpdated).FullName!, typeof(Contracts.RecordWithdrawn).FullName!];
+
+    private static bool IsRecordEvent(OutboxMessage message) => RecordEventTypes.Contains(message.MessageType);
+
+    /// <summary>The batch in order, cut into publish units: runs of record events up to the batch size, other rows alone.</summary>
+    private List<List<OutboxMessage>> Units(List<OutboxMessage> batch)
+    {
+        var units = new List<List<OutboxMessage>>();
+        foreach (var message in batch)
+        {
+            if (IsRecordEvent(message) && units.Count > 0 && IsRecordEvent(units[^1][0]) && units[^1].Count < options.Value.RecordEventBatchSize)
+            {
+                units[^1].Add(message);
+                continue;
+            }
+            units.Add([message]);
+        }
+        return units;
+    }
+
+    private Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken) =>
+        PublishAsync(Deserialize(message), message.MessageId, message, "", cancellationToken);
+
+    private Task PublishRecordEventsAsync(List<OutboxMessage> rows, CancellationToken cancellationToken)
+    {
+        var entries = rows.Select(row => Deserialize(row) switch
+        {
+            Contracts.RecordPublished published => new Contracts.RecordEventEntry(row.MessageId, Published: published),
+            Contracts.RecordUpdated updated => new Contracts.RecordEventEntry(row.MessageId, Updated: updated),
+            Contracts.RecordWithdrawn withdrawn => new Contracts.RecordEventEntry(row.MessageId, Withdrawn: withdrawn),
+            var other => throw new InvalidOperationException($"{other.GetType().Name} is not a record event."),
+        }).ToList();
+        var department = entries[0].Published?.Department ?? entries[0].Updated?.Department ?? entries[0].Withdrawn!.Department;
+        // The run is traced under its first event's trace; each event keeps its own id inside.
+        return PublishAsync(new Contracts.RecordEventBatch(department, entries), Guid.CreateVersion7(), rows[0], $" ({rows.Count} events)", cancellationToken);
+    }
+
+    private static object Deserialize(OutboxMessage message)
     {
         var type = Contracts.GetType(message.MessageType)
             ?? throw new InvalidOperationException($"Unknown message type '{message.MessageType}'.");
-        var body = JsonSerializer.Deserialize(message.Body, type, JsonSerializerOptions.Web)!;
+        return JsonSerializer.Deserialize(message.Body, type, JsonSerializerOptions.Web)!;
+    }
 
-        ActivityContext.TryParse(message.TraceParent, message.TraceState, out var parent);
-        using var activity = Telemetry.Source.StartActivity($"outbox publish {type.Name}", ActivityKind.Producer, parent);
-        activity?.SetTag("messaging.message.id", message.MessageId);
+    private async Task PublishAsync(object body, Guid messageId, OutboxMessage traced, string detail, CancellationToken cancellationToken)
+    {
+        ActivityContext.TryParse(traced.TraceParent, traced.TraceState, out var parent);
+        using var activity = Telemetry.Source.StartActivity($"outbox publish {body.GetType().Name}{detail}", ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.message.id", messageId);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.PublishTimeout);
-        await bus.Publish(body, type, context => context.MessageId = message.MessageId, timeout.Token);
+        await bus.Publish(body, body.GetType(), context => context.MessageId = messageId, timeout.Token);
     }
 
     private async Task DeleteOldDispatchedAsync(CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
 
     protected bool IsOwn(string department) => department == node.Value.Id;
 
-    protected override async Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    protected override async Task HandleBatchAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken)
     {
         var ids = messages.Select(m => RecordIdOf(m.Message)).Distinct().ToList();
         await Db.Records.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
@@ -32,7 +32,7 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
     }
 
     /// <summary>Further work on the batch once every record is tracked at its new version, in the same transaction.</summary>
-    protected virtual Task AfterBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task AfterBatchAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Another department's record: remembered so a request for it can be routed to its owner.</summary>
     protected void UpsertPeer(Guid recordId, string department, int version, RecordMetadata metadata)
@@ -101,11 +101,11 @@ public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<Nod
 {
     protected override Guid RecordIdOf(RecordPublished message) => message.RecordId;
 
-    protected override Task AfterBatchAsync(IReadOnlyList<ConsumeContext<RecordPublished>> messages, CancellationToken cancellationToken) =>
+    protected override Task AfterBatchAsync(IReadOnlyList<Delivered<RecordPublished>> messages, CancellationToken cancellationToken) =>
         offers.OfferAsync([.. messages.Select(m => m.Message).Where(m => IsOwn(m.Department))
             .Select(m => (m.RecordId, m.Department, m.Version, m.Metadata.Title))], cancellationToken);
 
-    protected override Task HandleAsync(ConsumeContext<RecordPublished> context, CancellationToken cancellationToken)
+    protected override Task HandleAsync(Delivered<RecordPublished> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
         Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt);
@@ -119,11 +119,11 @@ public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeO
 {
     protected override Guid RecordIdOf(RecordUpdated message) => message.RecordId;
 
-    protected override Task AfterBatchAsync(IReadOnlyList<ConsumeContext<RecordUpdated>> messages, CancellationToken cancellationToken) =>
+    protected override Task AfterBatchAsync(IReadOnlyList<Delivered<RecordUpdated>> messages, CancellationToken cancellationToken) =>
         offers.OfferAsync([.. messages.Select(m => m.Message).Where(m => IsOwn(m.Department))
             .Select(m => (m.RecordId, m.Department, m.Version, m.Metadata.Title))], cancellationToken);
 
-    protected override Task HandleAsync(ConsumeContext<RecordUpdated> context, CancellationToken cancellationToken)
+    protected override Task HandleAsync(Delivered<RecordUpdated> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
         Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt);
@@ -135,7 +135,7 @@ public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<Nod
 {
     protected override Guid RecordIdOf(RecordWithdrawn message) => message.RecordId;
 
-    protected override Task HandleAsync(ConsumeContext<RecordWithdrawn> context, CancellationToken cancellationToken)
+    protected override Task HandleAsync(Delivered<RecordWithdrawn> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
         if (!IsOwn(m.Department))

@@ -23,6 +23,7 @@ internal static class Extensions
             bus.AddConsumer<OwnRecordPublishedConsumer, IdempotentBatchConsumerDefinition<OwnRecordPublishedConsumer>>();
             bus.AddConsumer<OwnRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<OwnRecordUpdatedConsumer>>();
             bus.AddConsumer<OwnRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<OwnRecordWithdrawnConsumer>>();
+            bus.AddRecordEventBatchConsumer<OwnRecordPublishedConsumer, OwnRecordUpdatedConsumer, OwnRecordWithdrawnConsumer>();
             bus.AddConsumer<NodeAnnouncedConsumer>();
             bus.AddSagaStateMachine<AccessRequestStateMachine, AccessRequest, AccessRequestSagaDefinition>()
                 .Repository(repository => repository.RegisterSagaRepository<AccessRequest, SharingDbContext,

@@ -319,21 +319,9 @@ public sealed class AccessRequestTests(TwoNodePlatform platform)
         {
             ["kty"] = "RSA", ["kid"] = key.KeyId, ["n"] = Base64UrlEncoder.Encode(parameters.Modulus), ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
         });
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(platform.VirtualHost, h =>
-        {
-            h.Username("guest");
-            h.Password("guest");
-        }));
-        await bus.StartAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            await bus.Publish(new Platform.Contracts.NodeAnnounced("dept-c", "dept-c (test)", "http://127.0.0.1:9/", key.KeyId, jwk, DateTimeOffset.UtcNow),
-                TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            await bus.StopAsync(TestContext.Current.CancellationToken);
-        }
+        await platform.PublishAsync(bus => bus.Publish(
+            new Platform.Contracts.NodeAnnounced("dept-c", "dept-c (test)", "http://127.0.0.1:9/", key.KeyId, jwk, DateTimeOffset.UtcNow),
+            TestContext.Current.CancellationToken));
         await Eventually.Until(() => flow.Owner.GetJsonAsync("api/sharing/nodes"),
             nodes => nodes.EnumerateArray().Any(n => n.GetProperty("department").GetString() == "dept-c"), SharingFlow.Patience, "dept-c in dept-a's directory");
 

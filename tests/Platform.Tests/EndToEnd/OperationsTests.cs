@@ -108,7 +108,7 @@ public sealed class OperationsTests(TwoNodePlatform platform)
         var sparse = Metadata("A012", "通知", "conditional") with { Keywords = [], Description = null };
         var records = new[] { (Guid.NewGuid(), complete), (Guid.NewGuid(), sparse) };
 
-        await PublishAsync(async bus =>
+        await platform.PublishAsync(async bus =>
         {
             foreach (var message in messages) await bus.Publish(message, TestContext.Current.CancellationToken);
             // A redelivery (same message id) changes nothing.
@@ -181,24 +181,6 @@ public sealed class OperationsTests(TwoNodePlatform platform)
     private static RecordMetadata Metadata(string fonds, string title, string sharing) => new(
         $"OA-{Guid.NewGuid():N}", fonds, $"{fonds}-2023-Y-0001", title, "市档案局办公室", new DateOnly(2023, 5, 8), "档发〔2023〕12号",
         "permanent", "public", "administrative", ["档案"], "示例", sharing);
-
-    private async Task PublishAsync(Func<IBus, Task> publish)
-    {
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(platform.VirtualHost, h =>
-        {
-            h.Username("guest");
-            h.Password("guest");
-        }));
-        await bus.StartAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            await publish(bus);
-        }
-        finally
-        {
-            await bus.StopAsync(TestContext.Current.CancellationToken);
-        }
-    }
 
     private static string Query(DateTimeOffset from, DateTimeOffset to, string bucket) =>
         $"api/audit/traffic?bucket={bucket}&from={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&to={Uri.EscapeDataString(to.ToString("O", CultureInfo.InvariantCulture))}";

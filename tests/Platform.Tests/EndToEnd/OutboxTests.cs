@@ -56,22 +56,12 @@ public sealed class OutboxTests(TwoNodePlatform platform)
         // The same message id again, even with different content, must change nothing anywhere.
         var duplicate = original with { Version = 99, Metadata = original.Metadata with { Title = "篡改的标题" } };
         var marker = original with { RecordId = Guid.NewGuid(), Metadata = original.Metadata with { ExternalId = $"marker-{Guid.NewGuid():N}" } };
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(platform.VirtualHost, h =>
-        {
-            h.Username("guest");
-            h.Password("guest");
-        }));
-        await bus.StartAsync(TestContext.Current.CancellationToken);
-        try
+        await platform.PublishAsync(async bus =>
         {
             await bus.Publish(duplicate, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
             await bus.Publish(duplicate, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
             await bus.Publish(marker, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            await bus.StopAsync(TestContext.Current.CancellationToken);
-        }
+        });
 
         // Once the marker published after the duplicates is processed, the duplicates have been delivered too.
         await Eventually.Until(() => AuditEntriesAsync(deptA, marker.RecordId.ToString()), count => count > 0, Patience, "the marker event");

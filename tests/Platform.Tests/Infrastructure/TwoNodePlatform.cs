@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MassTransit;
 
 namespace Platform.Tests.Infrastructure;
 
@@ -40,6 +41,25 @@ public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncL
         {
             foreach (var node in starting.Where(t => t.IsCompletedSuccessfully)) await node.Result.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Publishes on the platform's exchange as another node (or a faulty one) would, with a bus of its own.</summary>
+    public async Task PublishAsync(Func<IBus, Task> publish)
+    {
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(VirtualHost, h =>
+        {
+            h.Username("guest");
+            h.Password("guest");
+        }));
+        await bus.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await publish(bus);
+        }
+        finally
+        {
+            await bus.StopAsync(TestContext.Current.CancellationToken);
         }
     }
 

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Security.Cryptography;
+using MassTransit;
+using Npgsql;
+using Platform.Contracts;
+using Platform.Tests.Infrastructure;
+using Shouldly;
+
+namespace Platform.Tests.EndToEnd;
+
+/// <summary>
+/// Record events travel in runs (<see cref="RecordEventBatch"/>): the catalogue's outbox sends a pushed batch's events
+/// together, every service applies them in order, and each event is applied once however often it arrives, in a run
+/// or on its own.
+/// </summary>
+[Collection(TwoNodeCollection.Name)]
+public sealed class RecordEventBatchTests(TwoNodePlatform platform)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_pushed_batch_is_announced_in_runs_and_every_record_reaches_each_service_once()
+    {
+        const string RunQueue = "dept-b.catalogue.record-event-batch";
+        var runsBefore = await platform.Infrastructure.AcknowledgedAsync(platform.RunId, RunQueue);
+        using var http = await platform.DeptA.HttpAsync();
+        var records = Enumerable.Range(0, 250).Select(_ => Records.Valid()).ToArray();
+        using var response = await http.PostJsonAsync("api/catalogue/records/batch", new { records });
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var ids = (await response.ReadJsonAsync()).GetProperty("results").EnumerateArray()
+            .Select(r => r.GetProperty("record").GetProperty("id").GetString()!).ToArray();
+
+        await Eventually.Until(() => CountAsync(platform.DeptB, "catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", ids),
+            count => count == ids.Length, Patience, "every record federated at dept-b");
+        await Eventually.Until(() => CountAsync(platform.DeptB, "audit",
+                "SELECT count(*) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids),
+            count => count == ids.Length, Patience, "every record audited at dept-b");
+        await Eventually.Until(() => CountAsync(platform.DeptA, "sharing", "SELECT count(*) FROM shared_records WHERE record_id::text = ANY(@ids)", ids),
+            count => count == ids.Length, Patience, "every record known to dept-a's sharing policy");
+
+        // The 250 events left the outbox in a few messages (runs of up to 100), each event under its own id (the inbox
+        // key downstream). The broker's statistics lag by a few seconds.
+        var runs = await Eventually.Until(async () => await platform.Infrastructure.AcknowledgedAsync(platform.RunId, RunQueue) - runsBefore,
+            delta => delta >= 3, Patience, "dept-b's catalogue to have taken the runs");
+        runs.ShouldBeLessThan(10, "250 events in a handful of messages, not one each");
+        (await CountAsync(platform.DeptA, "catalogue",
+                "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished' AND dispatched_at IS NOT NULL AND body->>'recordId' = ANY(@ids)", ids))
+            .ShouldBe(ids.Length);
+        var entries = await CountAsync(platform.DeptA, "audit",
+            "SELECT count(DISTINCT message_id) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids);
+        entries.ShouldBe(ids.Length, "one audit entry per event, keyed by the event's own id");
+    }
+
+    [Fact]
+    public async Task Runs_are_applied_in_order_and_an_event_delivered_again_in_another_run_or_alone_changes_nothing()
+    {
+        var department = $"dept-x{RandomNumberGenerator.GetHexString(6, true)}";
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+        var at = DateTimeOffset.UtcNow;
+        RecordMetadata Metadata(string title) => new($"OA-{Guid.NewGuid():N}", "X001", "X001-2024-Y-0001", title, "市档案局", new DateOnly(2024, 3, 1),
+            null, "permanent", "public", "administrative", ["档案"], null, "unconditional");
+        // Four runs: published, updated, published, withdrawn. The first record ends withdrawn at version 3.
+        var events = new List<RecordEventEntry>
+        {
+            new(Guid.NewGuid(), Published: new RecordPublished(first, department, 1, Metadata("第一版"), at)),
+            new(Guid.NewGuid(), Updated: new RecordUpdated(first, department, 2, Metadata("第二版"), at.AddSeconds(1))),
+            new(Guid.NewGuid(), Published: new RecordPublished(second, department, 1, Metadata("另一份记录"), at.AddSeconds(2))),
+            new(Guid.NewGuid(), Withdrawn: new RecordWithdrawn(first, department, 3, at.AddSeconds(3))),
+        };
+        await platform.PublishAsync(async bus =>
+        {
+            await bus.Publish(new RecordEventBatch(department, events), TestContext.Current.CancellationToken);
+            // The same events again, in another run, and one of them alone under its own id.
+            await bus.Publish(new RecordEventBatch(department, events), TestContext.Current.CancellationToken);
+            await bus.Publish(events[2].Published!, context => context.MessageId = events[2].EventId, TestContext.Current.CancellationToken);
+        });
+
+        string[] ids = [first.ToString(), second.ToString()];
+        await Eventually.Until(() => CountAsync(platform.DeptB, "catalogue",
+                "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids) AND (withdrawn AND version = 3 OR NOT withdrawn AND version = 1)", ids),
+            count => count == 2, Patience, "dept-b's federated view: the first record withdrawn, the second listed");
+        await Eventually.Until(() => CountAsync(platform.DeptA, "audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids),
+            count => count == events.Count, Patience, "one audit entry per event at dept-a");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        (await CountAsync(platform.DeptA, "audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids)).ShouldBe(events.Count);
+        (await CountAsync(platform.DeptB, "audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids)).ShouldBe(events.Count);
+        using var reader = await platform.DeptB.HttpAsync();
+        var federated = await reader.GetJsonAsync($"api/catalogue/federated?department={department}");
+        federated.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ShouldBe([second.ToString()]);
+    }
+
+    [Fact]
+    public async Task A_run_holding_an_entry_without_an_event_goes_to_the_error_queue_with_the_reason()
+    {
+        var department = $"dept-x{RandomNumberGenerator.GetHexString(6, true)}";
+        var broken = new RecordEventBatch(department, [new RecordEventEntry(Guid.NewGuid())]);
+        var messageId = Guid.NewGuid();
+        await platform.PublishAsync(bus => bus.Publish(broken, context => context.MessageId = messageId, TestContext.Current.CancellationToken));
+
+        using var operatorClient = await platform.DeptA.HttpAsync(platform.DeptA.RoleClients[Roles.Operator]);
+        var listed = await Eventually.Until(async () => (await operatorClient.GetJsonAsync("api/audit/operator/error-messages?limit=500")).EnumerateArray().ToList(),
+            messages => messages.Any(m => m.GetProperty("messageId").GetString() == messageId.ToString()), Patience, "the broken run in dept-a's error queue");
+        var entry = listed.Single(m => m.GetProperty("messageId").GetString() == messageId.ToString());
+        entry.GetProperty("inputQueue").GetString().ShouldBe("dept-a.audit.record-event-batch");
+        entry.GetProperty("reason").GetString()!.ShouldContain("exactly one event");
+    }
+
+    private static async Task<long> CountAsync(PlatformNode node, string process, string sql, string[] ids)
+    {
+        await using var connection = new NpgsqlConnection(node.DatabaseConnectionString(process));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("ids", ids);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
