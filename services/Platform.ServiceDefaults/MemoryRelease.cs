@@ -6,36 +6,49 @@ using Microsoft.Extensions.Logging;
 namespace Platform.ServiceDefaults;
 
 /// <summary>
-/// Gives memory that start-up used and freed back to the operating system, so an idle process holds only what it uses.
-/// Once, 2 s after start: a full compacting GC that also decommits free GC regions. Start-up leaves megabytes of dead
-/// large objects and promoted garbage that an idle process would otherwise keep until its first full collection, which
-/// may be hours away (measured: GC heap committed 31 → 18 MB; the one blocking collection took 0.24–0.52 s on the
-/// shared 2-core machine under load). Then every 5 s: glibc's <c>malloc_trim(0)</c>, because glibc keeps what the
-/// runtime, the JIT and native libraries freed in its arenas, resident, until asked (measured: 9–18 MB per process;
-/// one trim 0.2–1 ms). Off with <c>Hosting:ReleaseMemory=false</c>; see docs/MEMORY.md.
+/// Gives memory that start-up or a burst of work used and freed back to the operating system, so an idle process holds
+/// only what it uses. Every 5 s: glibc's <c>malloc_trim(0)</c>, because glibc keeps what the runtime, the JIT and native
+/// libraries freed in its arenas, resident, until asked (measured: 9–18 MB per process; one trim 0.2–1 ms). And at the
+/// first quiet 5 s after start-up or after a busy spell (under 4 MB allocated): a full compacting GC that also
+/// decommits free GC regions. Start-up leaves megabytes of dead large objects and promoted garbage that an idle process
+/// would otherwise keep until its next full collection, which may be hours away (measured: GC heap committed 31 → 18 MB;
+/// one such collection took 0.24–0.52 s on the shared 2-core machine under load). Under steady load neither happens
+/// more than the trim. Off with <c>Hosting:ReleaseMemory=false</c>; see docs/MEMORY.md.
 /// </summary>
 internal sealed partial class MemoryRelease(IHostApplicationLifetime lifetime, ILogger<MemoryRelease> logger) : BackgroundService
 {
     /// <summary>Configuration key that turns this off (default on).</summary>
     public const string EnabledKey = "Hosting:ReleaseMemory";
 
-    private static readonly TimeSpan AfterStart = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private const long QuietAllocatedBytes = 4 * 1024 * 1024;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             await WhenStartedAsync(stoppingToken);
-            await Task.Delay(AfterStart, stoppingToken);
-            CollectStartupGarbage();
-            if (!OperatingSystem.IsLinux()) return;
-            using var timer = new PeriodicTimer(TrimInterval);
-            do
+            var busy = true; // start-up was
+            var allocated = GC.GetTotalAllocatedBytes();
+            var trim = OperatingSystem.IsLinux();
+            using var timer = new PeriodicTimer(Interval);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (!TrimNativeHeap()) return;
+                var now = GC.GetTotalAllocatedBytes();
+                var quiet = now - allocated < QuietAllocatedBytes;
+                allocated = now;
+                if (quiet && busy)
+                {
+                    CollectGarbage();
+                    allocated = GC.GetTotalAllocatedBytes();
+                    busy = false;
+                }
+                else if (!quiet)
+                {
+                    busy = true;
+                }
+                if (trim) trim = TrimNativeHeap();
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -49,7 +62,7 @@ internal sealed partial class MemoryRelease(IHostApplicationLifetime lifetime, I
         return started.Task.WaitAsync(stoppingToken);
     }
 
-    private void CollectStartupGarbage()
+    private void CollectGarbage()
     {
         var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         var started = Stopwatch.GetTimestamp();
@@ -80,7 +93,7 @@ internal sealed partial class MemoryRelease(IHostApplicationLifetime lifetime, I
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int MallocTrim(nuint pad);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Start-up garbage collected: GC heap committed {Before:F1} MB → {After:F1} MB in {Milliseconds:F1} ms")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Garbage collected after a busy spell: GC heap committed {Before:F1} MB → {After:F1} MB in {Milliseconds:F1} ms")]
     private static partial void LogCollected(ILogger logger, double before, double after, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Native heap trimmed (memory released: {Released}) in {Milliseconds:F2} ms")]
