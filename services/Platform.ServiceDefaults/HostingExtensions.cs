@@ -35,6 +35,10 @@ public static class HostingExtensions
         });
         builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+        if (builder.Configuration.GetValue(MemoryRelease.EnabledKey, true))
+        {
+            builder.Services.AddHostedService<MemoryRelease>();
+        }
 
         // SIGTERM: give in-flight requests and consumers time to finish.
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));

@@ -2,7 +2,7 @@ using Platform.Tests.Infrastructure;
 using Platform.Benchmarks;
 using Platform.Benchmarks.Scenarios;
 
-// deploy/local/platform bench [--quick] [--only <text>]: starts two nodes on the run's servers, runs every scenario,
+// deploy/local/platform bench [--quick] [--only <text>[,<text>…]]: starts two nodes on the run's servers, runs every scenario,
 // prints one table and writes it as Markdown and JSON under .local/bench/.
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
@@ -38,7 +38,9 @@ await run.StartNodesAsync();
 await Task.Delay(TimeSpan.FromSeconds(5)); // let start-up work settle before the idle reading
 
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 60));
-foreach (var scenario in scenarios.Where(s => only is null ? !quick || s.InQuickRun : s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+// --only takes one name part or several separated by commas (e.g. `--only memory,events,batches`).
+var onlyParts = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+foreach (var scenario in scenarios.Where(s => onlyParts is null ? !quick || s.InQuickRun : onlyParts.Any(part => s.Name.Contains(part, StringComparison.OrdinalIgnoreCase))))
 {
     Console.WriteLine($"== {scenario.Name}");
     var took = System.Diagnostics.Stopwatch.StartNew();

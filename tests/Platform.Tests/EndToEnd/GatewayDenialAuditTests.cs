@@ -49,14 +49,22 @@ public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
     {
         var requester = platform.DeptA.RoleClients["requester"];
         using var http = await platform.DeptA.HttpAsync(requester);
+        string traceId;
         using (var denied = await http.PostJsonAsync("api/catalogue/records", Records.Valid()))
         {
             denied.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            using var problem = JsonDocument.Parse(await denied.Content.ReadAsStringAsync());
+            traceId = problem.RootElement.GetProperty("traceId").GetString()!;
         }
 
         var token = http.DefaultRequestHeaders.Authorization!.Parameter!;
-        var entries = await EntriesAsync($"actor={requester.Id}&action=api.catalogue.post", 1);
-        var entry = entries.ShouldHaveSingleItem();
+        // The requester client is shared with other tests of the collection (AuthorizationMatrixTests posts with it too):
+        // this call's entry is the one with its trace id.
+        var matching = await Eventually.Until(
+            async () => (await EntriesAsync($"actor={requester.Id}&action=api.catalogue.post", 1))
+                .Where(e => e.GetProperty("traceId").GetString() == traceId).ToList(),
+            items => items.Count > 0, TimeSpan.FromSeconds(30), $"the audit entry of trace {traceId}");
+        var entry = matching.ShouldHaveSingleItem();
         entry.GetProperty("outcome").GetString().ShouldBe("denied");
         entry.GetProperty("department").GetString().ShouldBe(platform.DeptA.Id);
         entry.GetRawText().ShouldNotContain(token);
