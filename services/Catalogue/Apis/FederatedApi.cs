@@ -29,39 +29,57 @@ public static class FederatedApi
         if (filter.YearFrom is not null) query = query.Where(r => r.Year >= filter.YearFrom);
         if (filter.YearTo is not null) query = query.Where(r => r.Year <= filter.YearTo);
 
+        var filtered = query;
         var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
         if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
         else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
-        var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
+        int total;
+        bool totalIsExact;
         IOrderedQueryable<FederatedRecord> ordered;
-        var searchNewestFirst = false;
         if (search is not { } ranked)
         {
+            (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
             ordered = query.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
-        }
-        else if (!ranked.HasBigrams || await MatchCount.AtLeastAsync(query.Where(r => r.SearchVector!.Matches(ranked.Best)), paging.Skip + paging.Size, cancellationToken))
-        {
-            // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
-            ordered = query.Where(r => r.SearchVector!.Matches(ranked.Best)).OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
-            searchNewestFirst = true;
         }
         else
         {
-            ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            var best = query.Where(r => r.SearchVector!.Matches(ranked.Best));
+            var tally = await MatchCount.TallyAsync(query.Take(MatchCount.Limit + 1).Select(r => r.SearchVector!.Matches(ranked.Best)), cancellationToken);
+            (total, totalIsExact) = (tally.Total, tally.IsExact);
+            if (tally.PageAmongDenseBest(paging))
+            {
+                // The page is the newest of many top-ranked matches (they all rank the same): walk the newest-first index.
+                ordered = filtered.Where(r => SearchFunctions.MatchesWithoutIndex(r.SearchVector, ranked.Best))
+                    .OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            }
+            else if (!ranked.HasBigrams || await tally.PageAmongBestAsync(paging, count => MatchCount.AtLeastAsync(best, count, cancellationToken)))
+            {
+                // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
+                ordered = best.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            }
+            else
+            {
+                ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            }
         }
-        var items = await MatchCount.NewestFirstPageAsync(db, ordered, paging, manyMatches: searchNewestFirst && !totalIsExact, cancellationToken);
-
-        RecordFacets? facets = null;
-        if (filter.Facets == true)
-        {
-            facets = new RecordFacets(
-                await RecordsApi.Count(query.GroupBy(r => r.FondsCode).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await RecordsApi.Count(query.GroupBy(r => r.Category ?? "").Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await RecordsApi.Count(query.GroupBy(r => r.Year).Select(g => new FacetCount<int>(g.Key, g.Count())), cancellationToken),
-                null, null,
-                await RecordsApi.Count(query.GroupBy(r => r.Department).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken));
-        }
+        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var facets = filter.Facets == true ? await FacetsAsync(query, cancellationToken) : null;
         return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
+    }
+
+    /// <summary>Facet counts of every match in one grouped pass (see <see cref="RecordsApi.FacetsAsync"/>).</summary>
+    private static async Task<RecordFacets> FacetsAsync(IQueryable<FederatedRecord> matches, CancellationToken cancellationToken)
+    {
+        var groups = await matches
+            .GroupBy(r => new { r.FondsCode, Category = r.Category ?? "", r.Year, r.Department })
+            .Select(g => new { g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return new RecordFacets(
+            RecordsApi.Sum(groups, g => g.Key.FondsCode, g => g.Count),
+            RecordsApi.Sum(groups, g => g.Key.Category, g => g.Count),
+            RecordsApi.Sum(groups, g => g.Key.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Count),
+            null, null,
+            RecordsApi.Sum(groups, g => g.Key.Department, g => g.Count));
     }
 }

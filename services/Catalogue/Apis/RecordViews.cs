@@ -75,7 +75,8 @@ public readonly record struct RecordFilter(
 /// <summary>
 /// One page of records, with the total and, when asked for, facet counts over all matches. Matches are counted up
 /// to <see cref="MatchCount.Limit"/>: past it <c>total</c> is that limit and <c>totalIsExact</c> is false (there are
-/// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all.
+/// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all
+/// (one grouped pass over the matches, <see cref="RecordsApi.FacetsAsync"/>).
 /// </summary>
 public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets, bool TotalIsExact = true);
 
@@ -92,29 +93,49 @@ internal static class MatchCount
     }
 
     /// <summary>
-    /// One page in newest-first order. When a search matches more than <see cref="Limit"/> records, the page is read
-    /// by walking the newest-first index and testing each record, which reaches a page of a dense match set after a
-    /// few hundred rows: PostgreSQL estimates the selectivity of a many-token text query far too low and would
-    /// otherwise fetch and sort every match (35 ms for 12,000 of 100,000 records, against under 1 ms).
+    /// Counts the matches of a search up to <see cref="Limit"/> and, among the rows counted, those that also match the
+    /// search's top-ranked query, in one statement: <paramref name="bestFlags"/> is the search's matches, limited to
+    /// <see cref="Limit"/> + 1 rows and each projected to whether it matches <see cref="SearchQuery.Best"/>. The flag is
+    /// tested on the counted rows only, so the GIN index is scanned once per request, not once for the count and once more
+    /// to learn whether the page lies among the top-ranked matches.
     /// </summary>
-    public static async Task<List<T>> NewestFirstPageAsync<T>(DbContext db, IQueryable<T> ordered, Paging paging, bool manyMatches,
-        CancellationToken cancellationToken)
+    public static async Task<MatchTally> TallyAsync(IQueryable<bool> bestFlags, CancellationToken cancellationToken)
     {
-        var page = ordered.Skip(paging.Skip).Take(paging.Size);
-        if (!manyMatches)
-        {
-            return await page.ToListAsync(cancellationToken);
-        }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off", cancellationToken);
-        var items = await page.ToListAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return items;
+        var tally = await bestFlags
+            .GroupBy(_ => 1)
+            .Select(g => new { All = g.Count(), Best = g.Count(isBest => isBest) })
+            .SingleOrDefaultAsync(cancellationToken);
+        return tally is null ? new MatchTally(0, 0) : new MatchTally(tally.All, tally.Best);
     }
 
     /// <summary>Whether <paramref name="query"/> has at least <paramref name="count"/> matches (reads no more than that).</summary>
     public static async Task<bool> AtLeastAsync<T>(IQueryable<T> query, int count, CancellationToken cancellationToken) =>
         await query.Take(count).CountAsync(cancellationToken) >= count;
+}
+
+/// <summary>
+/// What <see cref="MatchCount.TallyAsync"/> counted: up to <see cref="MatchCount.Limit"/> + 1 matches, and how many of
+/// them match the search's top-ranked query.
+/// </summary>
+internal readonly record struct MatchTally(int Counted, int BestCounted)
+{
+    public int Total => Math.Min(Counted, MatchCount.Limit);
+
+    public bool IsExact => Counted <= MatchCount.Limit;
+
+    /// <summary>
+    /// The page lies among the top-ranked matches and they are dense: the rows counted already hold enough of them, so
+    /// a walk of the newest-first index reaches the page after a few rows per top-ranked match. Only worth it when the
+    /// matches are too many to count (below that, the GIN index hands over every match cheaply).
+    /// </summary>
+    public bool PageAmongDenseBest(Paging paging) => !IsExact && BestCounted >= paging.Skip + paging.Size;
+
+    /// <summary>
+    /// Whether the page lies among the top-ranked matches: known from the tally when it counted every match or
+    /// enough top-ranked ones; otherwise <paramref name="atLeast"/> counts the top-ranked matches up to the page's end.
+    /// </summary>
+    public async Task<bool> PageAmongBestAsync(Paging paging, Func<int, Task<bool>> atLeast) =>
+        BestCounted >= paging.Skip + paging.Size || (!IsExact && await atLeast(paging.Skip + paging.Size));
 }
 
 /// <summary>How many matching records have each value (of every match, not only this page).</summary>
@@ -125,5 +146,3 @@ public sealed record RecordFacets(
     Dictionary<string, int>? RetentionPeriod,
     Dictionary<string, int>? Classification,
     Dictionary<string, int>? Department);
-
-internal sealed record FacetCount<T>(T Value, int Count);

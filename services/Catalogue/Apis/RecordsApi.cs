@@ -129,46 +129,70 @@ public static class RecordsApi
         if (filter.YearFrom is not null) query = query.Where(r => r.Date >= new DateOnly(filter.YearFrom.Value, 1, 1));
         if (filter.YearTo is not null) query = query.Where(r => r.Date <= new DateOnly(filter.YearTo.Value, 12, 31));
 
+        var filtered = query;
         var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
         if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
         else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
-        var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
+        int total;
+        bool totalIsExact;
         IOrderedQueryable<ArchiveRecord> ordered;
-        var searchNewestFirst = false;
         if (search is not { } ranked)
         {
+            (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
             ordered = query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
-        }
-        else if (!ranked.HasBigrams || await MatchCount.AtLeastAsync(query.Where(r => r.SearchVector!.Matches(ranked.Best)), paging.Skip + paging.Size, cancellationToken))
-        {
-            // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
-            ordered = query.Where(r => r.SearchVector!.Matches(ranked.Best)).OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
-            searchNewestFirst = true;
         }
         else
         {
-            ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+            var best = query.Where(r => r.SearchVector!.Matches(ranked.Best));
+            var tally = await MatchCount.TallyAsync(query.Take(MatchCount.Limit + 1).Select(r => r.SearchVector!.Matches(ranked.Best)), cancellationToken);
+            (total, totalIsExact) = (tally.Total, tally.IsExact);
+            if (tally.PageAmongDenseBest(paging))
+            {
+                // The page is the newest of many top-ranked matches (they all rank the same): walk the newest-first index.
+                ordered = filtered.Where(r => SearchFunctions.MatchesWithoutIndex(r.SearchVector, ranked.Best))
+                    .OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+            }
+            else if (!ranked.HasBigrams || await tally.PageAmongBestAsync(paging, count => MatchCount.AtLeastAsync(best, count, cancellationToken)))
+            {
+                // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
+                ordered = best.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+            }
+            else
+            {
+                ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
+            }
         }
-        var items = await MatchCount.NewestFirstPageAsync(db, ordered, paging, manyMatches: searchNewestFirst && !totalIsExact, cancellationToken);
-
-        RecordFacets? facets = null;
-        if (filter.Facets == true)
-        {
-            facets = new RecordFacets(
-                await Count(query.GroupBy(r => r.FondsCode).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await Count(query.GroupBy(r => r.Category ?? "").Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await Count(query.GroupBy(r => r.Date.Year).Select(g => new FacetCount<int>(g.Key, g.Count())), cancellationToken),
-                await Count(query.GroupBy(r => r.RetentionPeriod).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await Count(query.GroupBy(r => r.Classification).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                null);
-        }
+        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var facets = filter.Facets == true ? await FacetsAsync(query, cancellationToken) : null;
         return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
     }
 
-    internal static async Task<Dictionary<string, int>> Count<T>(IQueryable<FacetCount<T>> counts, CancellationToken cancellationToken) =>
-        (await counts.ToListAsync(cancellationToken)).OrderByDescending(c => c.Count)
-            .ToDictionary(c => Convert.ToString(c.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "", c => c.Count);
+    /// <summary>
+    /// Facet counts of every match in one grouped pass (one scan of the matches, grouped by every faceted field at
+    /// once; the groups are few), summed per field here.
+    /// </summary>
+    internal static async Task<RecordFacets> FacetsAsync(IQueryable<ArchiveRecord> matches, CancellationToken cancellationToken)
+    {
+        var groups = await matches
+            .GroupBy(r => new { r.FondsCode, Category = r.Category ?? "", r.Date.Year, r.RetentionPeriod, r.Classification })
+            .Select(g => new { g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return new RecordFacets(
+            Sum(groups, g => g.Key.FondsCode, g => g.Count),
+            Sum(groups, g => g.Key.Category, g => g.Count),
+            Sum(groups, g => g.Key.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Count),
+            Sum(groups, g => g.Key.RetentionPeriod, g => g.Count),
+            Sum(groups, g => g.Key.Classification, g => g.Count),
+            null);
+    }
+
+    /// <summary>Counts per value of one field, largest first.</summary>
+    internal static Dictionary<string, int> Sum<T>(IEnumerable<T> groups, Func<T, string> value, Func<T, int> count) =>
+        groups.GroupBy(value, StringComparer.Ordinal)
+            .Select(g => (Value: g.Key, Count: g.Sum(count)))
+            .OrderByDescending(c => c.Count)
+            .ToDictionary(c => c.Value, c => c.Count, StringComparer.Ordinal);
 
     internal static async Task<Results<Ok<RecordView>, NotFound>> WithdrawRecord(Guid id, RecordIngestion ingestion, CancellationToken cancellationToken)
     {
