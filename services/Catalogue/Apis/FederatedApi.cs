@@ -34,26 +34,23 @@ public static class FederatedApi
         if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
         else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
 
-        int total;
-        bool totalIsExact;
+        var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
+        List<FederatedRecord>? items = null;
         IOrderedQueryable<FederatedRecord> ordered;
         if (search is not { } ranked)
         {
-            (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
             ordered = query.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
         }
         else
         {
             var best = query.Where(r => r.SearchVector!.Matches(ranked.Best));
-            var tally = await MatchCount.TallyAsync(query.Take(MatchCount.Limit + 1).Select(r => r.SearchVector!.Matches(ranked.Best)), cancellationToken);
-            (total, totalIsExact) = (tally.Total, tally.IsExact);
-            if (tally.PageAmongDenseBest(paging))
+            if (!totalIsExact)
             {
-                // The page is the newest of many top-ranked matches (they all rank the same): walk the newest-first index.
-                ordered = filtered.Where(r => SearchFunctions.MatchesWithoutIndex(r.SearchVector, ranked.Best))
-                    .OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+                // Too many matches to count: the page is most likely the newest of many top-ranked ones (they all rank the same).
+                items = await MatchCount.NewestAmongRecentAsync(filtered, q => q.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId),
+                    r => r.SearchVector!.Matches(ranked.Best), paging, cancellationToken);
             }
-            else if (!ranked.HasBigrams || await tally.PageAmongBestAsync(paging, count => MatchCount.AtLeastAsync(best, count, cancellationToken)))
+            if (items is not null || !ranked.HasBigrams || await MatchCount.AtLeastAsync(best, paging.Skip + paging.Size, cancellationToken))
             {
                 // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
                 ordered = best.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
@@ -63,7 +60,7 @@ public static class FederatedApi
                 ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
             }
         }
-        var items = await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        items ??= await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
         var facets = filter.Facets == true ? await FacetsAsync(query, cancellationToken) : null;
         return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
     }

@@ -92,50 +92,33 @@ internal static class MatchCount
         return (Math.Min(counted, Limit), counted <= Limit);
     }
 
+    /// <summary>How many of the newest records (after the filters, before the text search) a newest-first page may be looked for in.</summary>
+    public const int RecentWindow = 2_000;
+
     /// <summary>
-    /// Counts the matches of a search up to <see cref="Limit"/> and, among the rows counted, those that also match the
-    /// search's top-ranked query, in one statement: <paramref name="bestFlags"/> is the search's matches, limited to
-    /// <see cref="Limit"/> + 1 rows and each projected to whether it matches <see cref="SearchQuery.Best"/>. The flag is
-    /// tested on the counted rows only, so the GIN index is scanned once per request, not once for the count and once more
-    /// to learn whether the page lies among the top-ranked matches.
+    /// A page of the top-ranked matches (which all rank the same, so newest first) looked for among the
+    /// <see cref="RecentWindow"/> newest filtered records: a walk of the newest-first index that stops there. When the
+    /// window holds the whole page, it is the page (every top-ranked match newer than the page's last lies in the
+    /// window too); otherwise null, and the caller asks the GIN index. A query that matches many records reaches its
+    /// page this way after a few hundred rows, where PostgreSQL, which estimates the selectivity of a many-token text
+    /// query far too low, would otherwise fetch every match from the GIN index and sort them. Pages past a tenth of the
+    /// window are not looked for.
     /// </summary>
-    public static async Task<MatchTally> TallyAsync(IQueryable<bool> bestFlags, CancellationToken cancellationToken)
+    public static async Task<List<T>?> NewestAmongRecentAsync<T>(IQueryable<T> filtered, Func<IQueryable<T>, IOrderedQueryable<T>> newestFirst,
+        System.Linq.Expressions.Expression<Func<T, bool>> best, Paging paging, CancellationToken cancellationToken)
     {
-        var tally = await bestFlags
-            .GroupBy(_ => 1)
-            .Select(g => new { All = g.Count(), Best = g.Count(isBest => isBest) })
-            .SingleOrDefaultAsync(cancellationToken);
-        return tally is null ? new MatchTally(0, 0) : new MatchTally(tally.All, tally.Best);
+        if (paging.Skip + paging.Size > RecentWindow / 10)
+        {
+            return null;
+        }
+        var page = await newestFirst(newestFirst(filtered).Take(RecentWindow).Where(best))
+            .Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        return page.Count == paging.Size ? page : null;
     }
 
     /// <summary>Whether <paramref name="query"/> has at least <paramref name="count"/> matches (reads no more than that).</summary>
     public static async Task<bool> AtLeastAsync<T>(IQueryable<T> query, int count, CancellationToken cancellationToken) =>
         await query.Take(count).CountAsync(cancellationToken) >= count;
-}
-
-/// <summary>
-/// What <see cref="MatchCount.TallyAsync"/> counted: up to <see cref="MatchCount.Limit"/> + 1 matches, and how many of
-/// them match the search's top-ranked query.
-/// </summary>
-internal readonly record struct MatchTally(int Counted, int BestCounted)
-{
-    public int Total => Math.Min(Counted, MatchCount.Limit);
-
-    public bool IsExact => Counted <= MatchCount.Limit;
-
-    /// <summary>
-    /// The page lies among the top-ranked matches and they are dense: the rows counted already hold enough of them, so
-    /// a walk of the newest-first index reaches the page after a few rows per top-ranked match. Only worth it when the
-    /// matches are too many to count (below that, the GIN index hands over every match cheaply).
-    /// </summary>
-    public bool PageAmongDenseBest(Paging paging) => !IsExact && BestCounted >= paging.Skip + paging.Size;
-
-    /// <summary>
-    /// Whether the page lies among the top-ranked matches: known from the tally when it counted every match or
-    /// enough top-ranked ones; otherwise <paramref name="atLeast"/> counts the top-ranked matches up to the page's end.
-    /// </summary>
-    public async Task<bool> PageAmongBestAsync(Paging paging, Func<int, Task<bool>> atLeast) =>
-        BestCounted >= paging.Skip + paging.Size || (!IsExact && await atLeast(paging.Skip + paging.Size));
 }
 
 /// <summary>How many matching records have each value (of every match, not only this page).</summary>

@@ -18,8 +18,6 @@ public sealed class CatalogueDbContext(DbContextOptions<CatalogueDbContext> opti
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogueDbContext).Assembly);
-        modelBuilder.HasDbFunction(typeof(SearchFunctions).GetMethod(nameof(SearchFunctions.MatchesWithoutIndex))!)
-            .HasName("ts_match_vq").IsBuiltIn();
     }
 
     // Searches count matches up to a limit (Take before Count, MatchCount): the order of the rows counted does not
@@ -127,15 +125,3 @@ internal static class SearchColumns
     }
 }
 
-/// <summary>Text-search functions the queries call by name.</summary>
-public static class SearchFunctions
-{
-    /// <summary>
-    /// <c>ts_match_vq(vector, query)</c>: the function behind <c>vector @@ query</c>, the same test. Written as a function call,
-    /// the planner cannot answer it from the GIN index and gives it a default selectivity (one in three), so it reads a
-    /// newest-first page of a dense match set by walking the newest-first index and testing each row, and stops after
-    /// the page, instead of collecting every match from the GIN index and sorting them.
-    /// </summary>
-    public static bool MatchesWithoutIndex(NpgsqlTypes.NpgsqlTsVector? vector, NpgsqlTypes.NpgsqlTsQuery query) =>
-        throw new InvalidOperationException("MatchesWithoutIndex is translated to SQL; it cannot run in memory.");
-}
