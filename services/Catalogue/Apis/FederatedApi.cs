@@ -18,7 +18,7 @@ public static class FederatedApi
     }
 
     internal static async Task<Ok<RecordPage>> ListFederated(
-        CatalogueDbContext db, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, string? department,
+        CatalogueDbContext db, CommonLexemes commonLexemes, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, string? department,
         CancellationToken cancellationToken)
     {
         var query = db.FederatedRecords.AsNoTracking().Where(r => !r.Withdrawn);
@@ -31,8 +31,17 @@ public static class FederatedApi
 
         var filtered = query;
         var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
-        if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
-        else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
+        if (search is { } s)
+        {
+            // The GIN index is asked for the tokens that narrow the search; the rows it returns are tested against all of it.
+            query = SearchText.Selective(s, await commonLexemes.OfAsync(db, "federated_records", cancellationToken)) is { } selective
+                ? query.Where(r => r.SearchVector!.Matches(selective) && SearchFunctions.MatchesWithoutIndex(r.SearchVector, s.Match))
+                : query.Where(r => r.SearchVector!.Matches(s.Match));
+        }
+        else if (!string.IsNullOrWhiteSpace(filter.Q))
+        {
+            query = query.Where(r => false);
+        }
 
         var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
         List<FederatedRecord>? items = null;

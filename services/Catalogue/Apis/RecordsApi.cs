@@ -118,7 +118,7 @@ public static class RecordsApi
     }
 
     internal static async Task<Ok<RecordPage>> ListRecords(
-        CatalogueDbContext db, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, CancellationToken cancellationToken)
+        CatalogueDbContext db, CommonLexemes commonLexemes, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, CancellationToken cancellationToken)
     {
         var query = db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.Active);
         if (!string.IsNullOrWhiteSpace(filter.Fonds)) query = query.Where(r => r.FondsCode == filter.Fonds);
@@ -131,8 +131,17 @@ public static class RecordsApi
 
         var filtered = query;
         var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
-        if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
-        else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
+        if (search is { } s)
+        {
+            // The GIN index is asked for the tokens that narrow the search; the rows it returns are tested against all of it.
+            query = SearchText.Selective(s, await commonLexemes.OfAsync(db, "records", cancellationToken)) is { } selective
+                ? query.Where(r => r.SearchVector!.Matches(selective) && SearchFunctions.MatchesWithoutIndex(r.SearchVector, s.Match))
+                : query.Where(r => r.SearchVector!.Matches(s.Match));
+        }
+        else if (!string.IsNullOrWhiteSpace(filter.Q))
+        {
+            query = query.Where(r => false);
+        }
 
         var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
         List<ArchiveRecord>? items = null;
