@@ -18,7 +18,7 @@ public static class FederatedApi
     }
 
     internal static async Task<Ok<RecordPage>> ListFederated(
-        CatalogueDbContext db, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, string? department,
+        CatalogueDbContext db, CommonLexemes commonLexemes, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, string? department,
         CancellationToken cancellationToken)
     {
         var query = db.FederatedRecords.AsNoTracking().Where(r => !r.Withdrawn);
@@ -29,39 +29,63 @@ public static class FederatedApi
         if (filter.YearFrom is not null) query = query.Where(r => r.Year >= filter.YearFrom);
         if (filter.YearTo is not null) query = query.Where(r => r.Year <= filter.YearTo);
 
+        var filtered = query;
         var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
-        if (search is { } s) query = query.Where(r => r.SearchVector!.Matches(s.Match));
-        else if (!string.IsNullOrWhiteSpace(filter.Q)) query = query.Where(r => false);
+        if (search is { } s)
+        {
+            // The GIN index is asked for the tokens that narrow the search; the rows it returns are tested against all of it.
+            query = SearchText.Selective(s, await commonLexemes.OfAsync(db, "federated_records", cancellationToken)) is { } selective
+                ? query.Where(r => r.SearchVector!.Matches(selective) && SearchFunctions.MatchesWithoutIndex(r.SearchVector, s.Match))
+                : query.Where(r => r.SearchVector!.Matches(s.Match));
+        }
+        else if (!string.IsNullOrWhiteSpace(filter.Q))
+        {
+            query = query.Where(r => false);
+        }
 
         var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
+        List<FederatedRecord>? items = null;
         IOrderedQueryable<FederatedRecord> ordered;
-        var searchNewestFirst = false;
         if (search is not { } ranked)
         {
             ordered = query.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
         }
-        else if (!ranked.HasBigrams || await MatchCount.AtLeastAsync(query.Where(r => r.SearchVector!.Matches(ranked.Best)), paging.Skip + paging.Size, cancellationToken))
-        {
-            // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
-            ordered = query.Where(r => r.SearchVector!.Matches(ranked.Best)).OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
-            searchNewestFirst = true;
-        }
         else
         {
-            ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            var best = query.Where(r => r.SearchVector!.Matches(ranked.Best));
+            if (!totalIsExact)
+            {
+                // Too many matches to count: the page is most likely the newest of many top-ranked ones (they all rank the same).
+                items = await MatchCount.NewestAmongRecentAsync(filtered, q => q.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId),
+                    r => r.SearchVector!.Matches(ranked.Best), paging, cancellationToken);
+            }
+            if (items is not null || !ranked.HasBigrams || await MatchCount.AtLeastAsync(best, paging.Skip + paging.Size, cancellationToken))
+            {
+                // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
+                ordered = best.OrderByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            }
+            else
+            {
+                ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.PublishedAt).ThenBy(r => r.RecordId);
+            }
         }
-        var items = await MatchCount.NewestFirstPageAsync(db, ordered, paging, manyMatches: searchNewestFirst && !totalIsExact, cancellationToken);
-
-        RecordFacets? facets = null;
-        if (filter.Facets == true)
-        {
-            facets = new RecordFacets(
-                await RecordsApi.Count(query.GroupBy(r => r.FondsCode).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await RecordsApi.Count(query.GroupBy(r => r.Category ?? "").Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken),
-                await RecordsApi.Count(query.GroupBy(r => r.Year).Select(g => new FacetCount<int>(g.Key, g.Count())), cancellationToken),
-                null, null,
-                await RecordsApi.Count(query.GroupBy(r => r.Department).Select(g => new FacetCount<string>(g.Key, g.Count())), cancellationToken));
-        }
+        items ??= await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var facets = filter.Facets == true ? await FacetsAsync(query, cancellationToken) : null;
         return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
+    }
+
+    /// <summary>Facet counts of every match in one grouped pass (see <see cref="RecordsApi.FacetsAsync"/>).</summary>
+    private static async Task<RecordFacets> FacetsAsync(IQueryable<FederatedRecord> matches, CancellationToken cancellationToken)
+    {
+        var groups = await matches
+            .GroupBy(r => new { r.FondsCode, Category = r.Category ?? "", r.Year, r.Department })
+            .Select(g => new { g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        return new RecordFacets(
+            RecordsApi.Sum(groups, g => g.Key.FondsCode, g => g.Count),
+            RecordsApi.Sum(groups, g => g.Key.Category, g => g.Count),
+            RecordsApi.Sum(groups, g => g.Key.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Count),
+            null, null,
+            RecordsApi.Sum(groups, g => g.Key.Department, g => g.Count));
     }
 }

@@ -75,7 +75,8 @@ public readonly record struct RecordFilter(
 /// <summary>
 /// One page of records, with the total and, when asked for, facet counts over all matches. Matches are counted up
 /// to <see cref="MatchCount.Limit"/>: past it <c>total</c> is that limit and <c>totalIsExact</c> is false (there are
-/// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all.
+/// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all
+/// (one grouped pass over the matches, <see cref="RecordsApi.FacetsAsync"/>).
 /// </summary>
 public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets, bool TotalIsExact = true);
 
@@ -91,25 +92,28 @@ internal static class MatchCount
         return (Math.Min(counted, Limit), counted <= Limit);
     }
 
+    /// <summary>How many of the newest records (after the filters, before the text search) a newest-first page may be looked for in.</summary>
+    public const int RecentWindow = 2_000;
+
     /// <summary>
-    /// One page in newest-first order. When a search matches more than <see cref="Limit"/> records, the page is read
-    /// by walking the newest-first index and testing each record, which reaches a page of a dense match set after a
-    /// few hundred rows: PostgreSQL estimates the selectivity of a many-token text query far too low and would
-    /// otherwise fetch and sort every match (35 ms for 12,000 of 100,000 records, against under 1 ms).
+    /// A page of the top-ranked matches (which all rank the same, so newest first) looked for among the
+    /// <see cref="RecentWindow"/> newest filtered records: a walk of the newest-first index that stops there. When the
+    /// window holds the whole page, it is the page (every top-ranked match newer than the page's last lies in the
+    /// window too); otherwise null, and the caller asks the GIN index. A query that matches many records reaches its
+    /// page this way after a few hundred rows, where PostgreSQL, which estimates the selectivity of a many-token text
+    /// query far too low, would otherwise fetch every match from the GIN index and sort them. Pages past a tenth of the
+    /// window are not looked for.
     /// </summary>
-    public static async Task<List<T>> NewestFirstPageAsync<T>(DbContext db, IQueryable<T> ordered, Paging paging, bool manyMatches,
-        CancellationToken cancellationToken)
+    public static async Task<List<T>?> NewestAmongRecentAsync<T>(IQueryable<T> filtered, Func<IQueryable<T>, IOrderedQueryable<T>> newestFirst,
+        System.Linq.Expressions.Expression<Func<T, bool>> best, Paging paging, CancellationToken cancellationToken)
     {
-        var page = ordered.Skip(paging.Skip).Take(paging.Size);
-        if (!manyMatches)
+        if (paging.Skip + paging.Size > RecentWindow / 10)
         {
-            return await page.ToListAsync(cancellationToken);
+            return null;
         }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off", cancellationToken);
-        var items = await page.ToListAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return items;
+        var page = await newestFirst(newestFirst(filtered).Take(RecentWindow).Where(best))
+            .Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        return page.Count == paging.Size ? page : null;
     }
 
     /// <summary>Whether <paramref name="query"/> has at least <paramref name="count"/> matches (reads no more than that).</summary>
@@ -125,5 +129,3 @@ public sealed record RecordFacets(
     Dictionary<string, int>? RetentionPeriod,
     Dictionary<string, int>? Classification,
     Dictionary<string, int>? Department);
-
-internal sealed record FacetCount<T>(T Value, int Count);

@@ -18,6 +18,8 @@ public sealed class CatalogueDbContext(DbContextOptions<CatalogueDbContext> opti
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogueDbContext).Assembly);
+        modelBuilder.HasDbFunction(typeof(SearchFunctions).GetMethod(nameof(SearchFunctions.MatchesWithoutIndex))!)
+            .HasName("ts_match_vq").IsBuiltIn();
     }
 
     // Searches count matches up to a limit (Take before Count, MatchCount): the order of the rows counted does not
@@ -123,4 +125,17 @@ internal static class SearchColumns
             .HasComputedColumnSql("array_to_tsvector(string_to_array(search_tokens, ' '))", stored: true);
         builder.HasIndex(nameof(ArchiveRecord.SearchVector)).HasMethod("GIN");
     }
+}
+
+
+/// <summary>Text-search functions the queries call by name.</summary>
+public static class SearchFunctions
+{
+    /// <summary>
+    /// <c>ts_match_vq(vector, query)</c>: the function behind <c>vector @@ query</c>, the same test, which the planner does
+    /// not hand to the GIN index: the rows the index returns for the selective part of a search are tested against the
+    /// whole search with it (<see cref="Model.SearchText.Selective"/>).
+    /// </summary>
+    public static bool MatchesWithoutIndex(NpgsqlTypes.NpgsqlTsVector? vector, NpgsqlTypes.NpgsqlTsQuery query) =>
+        throw new InvalidOperationException("MatchesWithoutIndex is translated to SQL; it cannot run in memory.");
 }

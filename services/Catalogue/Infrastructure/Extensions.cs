@@ -31,6 +31,7 @@ internal static class Extensions
         builder.Services.AddOptions<AttachmentOptions>().Bind(builder.Configuration.GetSection(AttachmentOptions.Section));
         builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<RecordValidator>();
+        builder.Services.AddSingleton<CommonLexemes>();
         builder.Services.AddScoped<RecordIngestion>();
         builder.Services.AddHostedService<SearchTokenBackfill>();
     }

@@ -45,11 +45,42 @@ public static class SearchText
         var all = Combine(required, (l, r) => new NpgsqlTsQueryAnd(l, r));
         if (bigrams.Count == 0)
         {
-            return new SearchQuery(all, Combine(required, (l, r) => new NpgsqlTsQueryOr(l, r)), all, HasBigrams: false);
+            return new SearchQuery(all, Combine(required, (l, r) => new NpgsqlTsQueryOr(l, r)), all, HasBigrams: false)
+            {
+                Required = [.. required],
+            };
         }
         var anyBigram = Combine(bigrams, (l, r) => new NpgsqlTsQueryOr(l, r));
         var allBigrams = Combine(bigrams, (l, r) => new NpgsqlTsQueryAnd(l, r));
-        return new SearchQuery(new NpgsqlTsQueryAnd(all, anyBigram), anyBigram, new NpgsqlTsQueryAnd(all, allBigrams), HasBigrams: true);
+        return new SearchQuery(new NpgsqlTsQueryAnd(all, anyBigram), anyBigram, new NpgsqlTsQueryAnd(all, allBigrams), HasBigrams: true)
+        {
+            Required = [.. required],
+            Bigrams = [.. bigrams],
+        };
+    }
+
+    /// <summary>
+    /// The part of <paramref name="search"/>'s <see cref="SearchQuery.Match"/> worth asking the GIN index for: its
+    /// tokens that <paramref name="isCommon"/> says most records hold are left out (and the any-of-its-bigrams part
+    /// when one of them is common), because the index reads every record's entry for such a token and they narrow
+    /// nothing; the rows it returns are then tested against the whole query. Null when nothing is left out, or when
+    /// every token is common (the whole query is then asked, which matches most records anyway).
+    /// </summary>
+    public static NpgsqlTsQuery? Selective(SearchQuery search, Func<string, bool> isCommon)
+    {
+        var required = search.Required.Where(t => !isCommon(t)).ToList();
+        var keepBigrams = search.Bigrams.Count > 0 && !search.Bigrams.Any(isCommon);
+        if (required.Count == search.Required.Count && (search.Bigrams.Count == 0 || keepBigrams))
+        {
+            return null;
+        }
+        var selective = required.Count == 0 ? null : Combine(required, (l, r) => new NpgsqlTsQueryAnd(l, r));
+        if (keepBigrams)
+        {
+            var anyBigram = Combine(search.Bigrams, (l, r) => new NpgsqlTsQueryOr(l, r));
+            selective = selective is null ? anyBigram : new NpgsqlTsQueryAnd(selective, anyBigram);
+        }
+        return selective;
     }
 
     private static NpgsqlTsQuery Combine(IEnumerable<string> tokens, Func<NpgsqlTsQuery, NpgsqlTsQuery, NpgsqlTsQuery> join) =>
@@ -110,4 +141,11 @@ public static class SearchText
 /// <see cref="Rank"/>: a page that lies within them is simply the newest of them, which an index answers without
 /// ranking every match. Ranking is needed only for pages past them (or when <see cref="HasBigrams"/> is false, never).
 /// </summary>
-public sealed record SearchQuery(NpgsqlTsQuery Match, NpgsqlTsQuery Rank, NpgsqlTsQuery Best, bool HasBigrams);
+public sealed record SearchQuery(NpgsqlTsQuery Match, NpgsqlTsQuery Rank, NpgsqlTsQuery Best, bool HasBigrams)
+{
+    /// <summary>The tokens <see cref="Match"/> requires: every Han character and ASCII word of the query.</summary>
+    public IReadOnlyList<string> Required { get; init; } = [];
+
+    /// <summary>The query's bigrams (not also single tokens), one of which <see cref="Match"/> requires.</summary>
+    public IReadOnlyList<string> Bigrams { get; init; } = [];
+}

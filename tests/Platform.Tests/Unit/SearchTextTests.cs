@@ -26,4 +26,25 @@ public sealed class SearchTextTests
         SearchText.Query("第4711号")!.HasBigrams.ShouldBeFalse();
         SearchText.Query("、，。").ShouldBeNull();
     }
+
+    [Fact]
+    public void The_index_is_asked_for_the_uncommon_tokens_only()
+    {
+        string[] common = ["档", "案", "档案", "第", "号"];
+        var query = SearchText.Query("档案数字化")!;
+        // 档 and 案 are left out, and the any-bigram part with them, since 档案 is one of its bigrams.
+        var selective = SearchText.Selective(query, common.Contains)!.ToString();
+        foreach (var token in new[] { "'数'", "'字'", "'化'" }) selective.ShouldContain(token);
+        selective.ShouldNotContain("'档");
+        selective.ShouldNotContain("|");
+        // Nothing common: the whole query goes to the index.
+        SearchText.Selective(SearchText.Query("社会保障")!, common.Contains).ShouldBeNull();
+        // Some characters common, no bigram common: the bigram part stays.
+        var withBigrams = SearchText.Selective(SearchText.Query("档位说明")!, common.Contains)!.ToString();
+        foreach (var token in new[] { "'位'", "'说'", "'明'", "'档位'", "'位说'", "'说明'", "|" }) withBigrams.ShouldContain(token);
+        withBigrams.ShouldNotContain("'档'");
+        SearchText.Selective(SearchText.Query("第4711号")!, common.Contains)!.ToString().Trim().ShouldBe("'4711'");
+        // Everything common: nothing selective is left, the whole query goes to the index.
+        SearchText.Selective(SearchText.Query("档案")!, common.Contains).ShouldBeNull();
+    }
 }
