@@ -30,12 +30,12 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         var ids = (await response.ReadJsonAsync()).GetProperty("results").EnumerateArray()
             .Select(r => r.GetProperty("record").GetProperty("id").GetString()!).ToArray();
 
-        await Eventually.Until(() => CountAsync(platform.DeptB, "catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", ids),
+        await Eventually.Until(() => platform.DeptB.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", ids),
             count => count == ids.Length, Patience, "every record federated at dept-b");
-        await Eventually.Until(() => CountAsync(platform.DeptB, "audit",
+        await Eventually.Until(() => platform.DeptB.CountAsync("audit",
                 "SELECT count(*) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids),
             count => count == ids.Length, Patience, "every record audited at dept-b");
-        await Eventually.Until(() => CountAsync(platform.DeptA, "sharing", "SELECT count(*) FROM shared_records WHERE record_id::text = ANY(@ids)", ids),
+        await Eventually.Until(() => platform.DeptA.CountAsync("sharing", "SELECT count(*) FROM shared_records WHERE record_id::text = ANY(@ids)", ids),
             count => count == ids.Length, Patience, "every record known to dept-a's sharing policy");
 
         // The 250 events left the outbox in a few messages (runs of up to 100), each event under its own id (the inbox
@@ -43,10 +43,10 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         var runs = await Eventually.Until(async () => await platform.Infrastructure.AcknowledgedAsync(platform.RunId, RunQueue) - runsBefore,
             delta => delta >= 3, Patience, "dept-b's catalogue to have taken the runs");
         runs.ShouldBeLessThan(10, "250 events in a handful of messages, not one each");
-        (await CountAsync(platform.DeptA, "catalogue",
+        (await platform.DeptA.CountAsync("catalogue",
                 "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished' AND dispatched_at IS NOT NULL AND body->>'recordId' = ANY(@ids)", ids))
             .ShouldBe(ids.Length);
-        var entries = await CountAsync(platform.DeptA, "audit",
+        var entries = await platform.DeptA.CountAsync("audit",
             "SELECT count(DISTINCT message_id) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids);
         entries.ShouldBe(ids.Length, "one audit entry per event, keyed by the event's own id");
     }
@@ -76,15 +76,15 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         });
 
         string[] ids = [first.ToString(), second.ToString()];
-        await Eventually.Until(() => CountAsync(platform.DeptB, "catalogue",
+        await Eventually.Until(() => platform.DeptB.CountAsync("catalogue",
                 "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids) AND (withdrawn AND version = 3 OR NOT withdrawn AND version = 1)", ids),
             count => count == 2, Patience, "dept-b's federated view: the first record withdrawn, the second listed");
-        await Eventually.Until(() => CountAsync(platform.DeptA, "audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids),
+        await Eventually.Until(() => platform.DeptA.CountAsync("audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids),
             count => count == events.Count, Patience, "one audit entry per event at dept-a");
         await Task.Delay(TimeSpan.FromSeconds(2));
 
-        (await CountAsync(platform.DeptA, "audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids)).ShouldBe(events.Count);
-        (await CountAsync(platform.DeptB, "audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids)).ShouldBe(events.Count);
+        (await platform.DeptA.CountAsync("audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids)).ShouldBe(events.Count);
+        (await platform.DeptB.CountAsync("audit", "SELECT count(*) FROM audit_entries WHERE subject = ANY(@ids)", ids)).ShouldBe(events.Count);
         using var reader = await platform.DeptB.HttpAsync();
         var federated = await reader.GetJsonAsync($"api/catalogue/federated?department={department}");
         federated.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ShouldBe([second.ToString()]);
@@ -104,14 +104,5 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         var entry = listed.Single(m => m.GetProperty("messageId").GetString() == messageId.ToString());
         entry.GetProperty("inputQueue").GetString().ShouldBe("dept-a.audit.record-event-batch");
         entry.GetProperty("reason").GetString()!.ShouldContain("exactly one event");
-    }
-
-    private static async Task<long> CountAsync(PlatformNode node, string process, string sql, string[] ids)
-    {
-        await using var connection = new NpgsqlConnection(node.DatabaseConnectionString(process));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("ids", ids);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -71,36 +71,28 @@ public sealed class BrokerRestartTests(TestInfrastructure infrastructure)
         await ingest;
 
         acknowledged.Count.ShouldBe(Batches * BatchSize);
-        (await CountAsync(deptA, "catalogue", "SELECT count(*) FROM records")).ShouldBe(acknowledged.Count);
+        (await deptA.CountAsync("catalogue", "SELECT count(*) FROM records")).ShouldBe(acknowledged.Count);
 
         // Every record announced exactly once, received once by the peer, and audited once at home.
         var patience = TimeSpan.FromMinutes(8);
-        await Eventually.Until(() => CountAsync(deptA, "catalogue",
+        await Eventually.Until(() => deptA.CountAsync("catalogue",
                 "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished' AND dispatched_at IS NOT NULL"),
             count => count >= acknowledged.Count, patience, "every RecordPublished dispatched");
-        (await CountAsync(deptA, "catalogue", "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished'"))
+        (await deptA.CountAsync("catalogue", "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished'"))
             .ShouldBe(acknowledged.Count);
-        await Eventually.Until(() => CountAsync(deptB, "catalogue", "SELECT count(*) FROM federated_records WHERE department = 'dept-a'"),
+        await Eventually.Until(() => deptB.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE department = 'dept-a'"),
             count => count >= acknowledged.Count, patience, "every record federated at dept-b");
-        await Eventually.Until(() => CountAsync(deptA, "audit", "SELECT count(*) FROM audit_entries WHERE action = 'record.published'"),
+        await Eventually.Until(() => deptA.CountAsync("audit", "SELECT count(*) FROM audit_entries WHERE action = 'record.published'"),
             count => count >= acknowledged.Count, patience, "every record audited at dept-a");
 
         await Task.Delay(TimeSpan.FromSeconds(3), cancel);
-        (await CountAsync(deptB, "catalogue", "SELECT count(*) FROM federated_records WHERE department = 'dept-a'")).ShouldBe(acknowledged.Count);
-        (await CountAsync(deptA, "audit", "SELECT count(*) FROM audit_entries WHERE action = 'record.published'")).ShouldBe(acknowledged.Count);
-        (await CountAsync(deptA, "audit", "SELECT count(DISTINCT subject) FROM audit_entries WHERE action = 'record.published'")).ShouldBe(acknowledged.Count);
+        (await deptB.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE department = 'dept-a'")).ShouldBe(acknowledged.Count);
+        (await deptA.CountAsync("audit", "SELECT count(*) FROM audit_entries WHERE action = 'record.published'")).ShouldBe(acknowledged.Count);
+        (await deptA.CountAsync("audit", "SELECT count(DISTINCT subject) FROM audit_entries WHERE action = 'record.published'")).ShouldBe(acknowledged.Count);
         var federated = await IdsAsync(deptB, "catalogue", "SELECT record_id::text FROM federated_records WHERE department = 'dept-a'");
         federated.SetEquals(acknowledged).ShouldBeTrue("dept-b holds exactly the acknowledged records");
         using var auditor = await deptA.HttpAsync(deptA.AuditorClient);
         (await auditor.GetJsonAsync("api/audit/verify")).GetProperty("valid").GetBoolean().ShouldBeTrue();
-    }
-
-    private static async Task<long> CountAsync(PlatformNode node, string process, string sql)
-    {
-        await using var connection = new NpgsqlConnection(node.DatabaseConnectionString(process));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<HashSet<string>> IdsAsync(PlatformNode node, string process, string sql)

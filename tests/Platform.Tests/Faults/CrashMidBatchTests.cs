@@ -59,12 +59,12 @@ public sealed class CrashMidBatchTests(TwoNodePlatform platform)
         await platform.DeptA.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
 
         await Eventually.Until(() => AuditedAsync(ids), audited => audited.Count == ids.Length, Patience, "every record audited");
-        await Eventually.Until(() => CountAsync(platform.DeptB, "catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", ids),
+        await Eventually.Until(() => platform.DeptB.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", ids),
             count => count == ids.Length, Patience, "every record federated at dept-b");
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         (await AuditedAsync(ids)).Values.ShouldAllBe(count => count == 1, "each record audited exactly once");
-        (await CountAsync(platform.DeptA, "catalogue",
+        (await platform.DeptA.CountAsync("catalogue",
                 "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished' AND body->>'recordId' = ANY(@ids)", ids))
             .ShouldBe(ids.Length, "one RecordPublished per record, whatever the crash and the re-send");
     }
@@ -80,14 +80,5 @@ public sealed class CrashMidBatchTests(TwoNodePlatform platform)
         var audited = new Dictionary<string, long>();
         while (await reader.ReadAsync()) audited[reader.GetString(0)] = reader.GetInt64(1);
         return audited;
-    }
-
-    private static async Task<long> CountAsync(PlatformNode node, string process, string sql, string[] ids)
-    {
-        await using var connection = new NpgsqlConnection(node.DatabaseConnectionString(process));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("ids", ids);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -68,6 +68,16 @@ public sealed class PlatformNode : IAsyncDisposable
 
     public string DatabaseConnectionString(string process) => _infrastructure.Database(DatabaseName(process));
 
+    /// <summary>A <c>count(*)</c> on one of this node's databases; <c>@ids</c> in <paramref name="sql"/> is bound to <paramref name="ids"/>.</summary>
+    public async Task<long> CountAsync(string process, string sql, string[]? ids = null)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(DatabaseConnectionString(process));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        if (ids is not null) command.Parameters.AddWithValue("ids", ids);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>How long a node may take to become ready: PLATFORM_TEST_START_TIMEOUT_SECONDS, default 3 minutes (a loaded machine needs more).</summary>
     private static TimeSpan StartTimeout { get; } =
         int.TryParse(System.Environment.GetEnvironmentVariable("PLATFORM_TEST_START_TIMEOUT_SECONDS"), out var seconds) && seconds > 0
