@@ -104,8 +104,16 @@ public sealed class GrantRevokedConsumer(SharingDbContext db) : IdempotentConsum
 
 internal static class OutgoingRequests
 {
-    /// <summary>This department's own request, and only if <paramref name="owner"/> is the department it was sent to.</summary>
-    public static Task<AccessRequest?> FindAsync(SharingDbContext db, Guid id, string owner, CancellationToken cancellationToken) =>
-        db.Requests.Include(r => r.History)
+    /// <summary>
+    /// This department's own request, and only if <paramref name="owner"/> is the department it was sent to. Its row is
+    /// locked for the consumer's transaction first: the review start, decision, grant and revocation arrive on separate
+    /// queues and may be consumed at the same moment, and they now apply one after the other instead of failing on the
+    /// row's concurrency token and waiting out growing retry pauses (a revocation once took over a minute to show).
+    /// </summary>
+    public static async Task<AccessRequest?> FindAsync(SharingDbContext db, Guid id, string owner, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM access_requests WHERE id = {id} FOR UPDATE", cancellationToken);
+        return await db.Requests.Include(r => r.History)
             .SingleOrDefaultAsync(r => r.Id == id && r.Direction == AccessRequestStatus.Outgoing && r.OwnerDepartment == owner, cancellationToken);
+    }
 }
