@@ -92,9 +92,9 @@ public sealed partial class OutboxDispatcher<TContext>(
         // order, and a batch costs about one confirm round trip instead of one per message. Consecutive record
         // events travel as one message (a unit of several rows); any other row is a unit of its own.
         var units = Units(batch);
-        var publishing = units.Select(unit => unit.Count == 1 && !IsRecordEvent(unit[0]) || options.Value.RecordEventBatchSize <= 1
-            ? PublishAsync(unit[0], cancellationToken)
-            : PublishRecordEventsAsync(unit, cancellationToken)).ToList();
+        var publishing = units.Select(unit => IsRecordEvent(unit[0]) && options.Value.RecordEventBatchSize > 1
+            ? PublishRecordEventsAsync(unit, cancellationToken)
+            : PublishAsync(unit[0], cancellationToken)).ToList();
         try
         {
             await Task.WhenAll(publishing);
