@@ -34,15 +34,14 @@ public static partial class GrantedAttachmentsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sha256"] = ["The attachment's SHA-256: 64 hexadecimal characters."] });
         }
         sha256 = sha256.ToLowerInvariant();
-        var grant = await db.Grants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id && g.Direction == Grant.Received, cancellationToken);
+        var (grant, owner) = await GrantsApi.ReceivedGrantAsync(db, id, cancellationToken);
         if (grant is null)
         {
             return TypedResults.NotFound();
         }
-        var owner = await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Department == grant.OwnerDepartment, cancellationToken);
         if (owner is null)
         {
-            return TypedResults.Problem($"{grant.OwnerDepartment} is not in the node directory yet.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Owner unknown");
+            return GrantsApi.OwnerUnknown(grant);
         }
 
         var client = http.CreateClient(GrantsApi.OwnerGatewayClient);

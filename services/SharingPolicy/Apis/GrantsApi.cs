@@ -93,19 +93,30 @@ public static partial class GrantsApi
         return TypedResults.Ok(GrantView.From(grant, clock.GetUtcNow()));
     }
 
+    /// <summary>A grant this department received, with its owner's entry in the node directory (null while the owner is unknown).</summary>
+    internal static async Task<(Grant? Grant, PeerNode? Owner)> ReceivedGrantAsync(SharingDbContext db, Guid id, CancellationToken cancellationToken)
+    {
+        var grant = await db.Grants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id && g.Direction == Grant.Received, cancellationToken);
+        return grant is null
+            ? (null, null)
+            : (grant, await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Department == grant.OwnerDepartment, cancellationToken));
+    }
+
+    internal static ProblemHttpResult OwnerUnknown(Grant grant) => TypedResults.Problem(
+        $"{grant.OwnerDepartment} is not in the node directory yet.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Owner unknown");
+
     /// <summary>Requester side: present the grant and a fresh node proof to the owner's gateway and relay what it answers.</summary>
     internal static async Task<Results<Ok<GrantedContent>, NotFound, ProblemHttpResult>> FetchContent(Guid id, SharingDbContext db, GrantTokens tokens,
         IHttpClientFactory http, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var grant = await db.Grants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id && g.Direction == Grant.Received, cancellationToken);
+        var (grant, owner) = await ReceivedGrantAsync(db, id, cancellationToken);
         if (grant is null)
         {
             return TypedResults.NotFound();
         }
-        var owner = await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Department == grant.OwnerDepartment, cancellationToken);
         if (owner is null)
         {
-            return TypedResults.Problem($"{grant.OwnerDepartment} is not in the node directory yet.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Owner unknown");
+            return OwnerUnknown(grant);
         }
 
         using var client = http.CreateClient(OwnerGatewayClient);
