@@ -6,7 +6,7 @@ using Platform.Gateway.Operations;
 using Platform.Gateway.Proxy;
 using Platform.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = PlatformHost.CreateBuilder(args);
 
 var node = builder.AddHostingDefaults("gateway");
 builder.AddGatewayDatabase();
@@ -14,6 +14,8 @@ builder.AddGatewayAuth(node);
 builder.AddGatewayProxy();
 builder.AddGatewayDenialAudit(node);
 builder.AddOps();
+// Authentication and the set-up above register Data Protection's start-up key-ring load; nothing in the gateway protects data.
+builder.Services.WithoutDataProtectionWarmUp();
 
 var app = builder.Build();
 

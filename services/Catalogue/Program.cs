@@ -3,7 +3,7 @@ using Platform.Catalogue.Infrastructure;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Messaging;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = PlatformHost.CreateBuilder(args);
 
 var node = builder.AddServiceDefaults("catalogue");
 builder.AddApplicationServices(node);

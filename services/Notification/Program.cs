@@ -3,7 +3,7 @@ using Platform.Notification.Infrastructure;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Messaging;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = PlatformHost.CreateBuilder(args);
 
 var node = builder.AddServiceDefaults("notification");
 builder.AddApplicationServices(node);

@@ -26,6 +26,7 @@ public static class Authentication
             options.TokenValidationParameters.NameClaimType = PlatformClaims.Subject;
             options.TokenValidationParameters.RoleClaimType = PlatformClaims.Role;
         }).AddExternalIdentityProvider(builder.Configuration, node, JwtBearerDefaults.AuthenticationScheme);
+        builder.Services.WithoutDataProtectionWarmUp();
 
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(DepartmentPolicy(node).Build())

@@ -3,7 +3,7 @@ using Platform.ServiceDefaults.Messaging;
 using Platform.SharingPolicy.Apis;
 using Platform.SharingPolicy.Infrastructure;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = PlatformHost.CreateBuilder(args);
 
 var node = builder.AddServiceDefaults("sharing");
 builder.AddApplicationServices(node);

@@ -62,6 +62,7 @@ internal static class Notifications
                 });
                 continue;
             }
+            db.HasNewDeliveries = true;
             db.Deliveries.Add(new Delivery
             {
                 Id = Guid.CreateVersion7(),

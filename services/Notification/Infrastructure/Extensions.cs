@@ -14,6 +14,10 @@ internal static class Extensions
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
         builder.AddServiceDatabase<NotificationDbContext>();
+        builder.Services.AddSingleton<DeliverySignal>();
+        builder.Services.AddSingleton<DeliverySignalInterceptor>();
+        builder.Services.ConfigureDbContext<NotificationDbContext>((services, options) =>
+            options.AddInterceptors(services.GetRequiredService<DeliverySignalInterceptor>()));
         builder.AddOutboxGauges<NotificationDbContext>();
         builder.AddServiceBus("notification", node, bus =>
         {

@@ -15,6 +15,9 @@ public sealed class NotificationDbContext(DbContextOptions<NotificationDbContext
     /// <summary>Data Protection keys that encrypt the webhook secrets, shared by every replica of the service.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>Set when deliveries are added, until the webhook dispatcher has been woken for them.</summary>
+    internal bool HasNewDeliveries { get; set; }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -20,6 +20,7 @@ namespace Platform.Notification.Model;
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
+    DeliverySignal signal,
     IHttpClientFactory httpClients,
     SecretProtector secrets,
     EmailSender email,
@@ -57,7 +58,9 @@ public sealed partial class WebhookDispatcher(
                     break;
                 }
             }
-            var pause = Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+            // New deliveries committed here wake the dispatcher at once; the poll finds retries that fell due and
+            // deliveries another replica queued.
+            var pause = signal.WaitAsync(options.Value.PollInterval, stoppingToken);
             var first = await Task.WhenAny(draining.Values.Cast<Task>().Append(pause));
             // A drain that found nothing to do (e.g. another replica holds the subscription) is no reason to look again at once.
             if (first != pause && first is Task<int> { IsCompletedSuccessfully: true, Result: 0 })

@@ -20,8 +20,11 @@ public sealed class WebhookOptions
     /// <summary>Cap of the backoff: a receiver that comes back is probed again within this time, then its backlog drains.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often the dispatcher looks for due deliveries when it has nothing to do.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often the dispatcher looks for due deliveries when nothing woke it: deliveries this process queues wake it
+    /// at once, so the poll only finds retries that fell due and deliveries queued by another replica.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Subscriptions drained at the same time, each on its own database connection (a subscription's deliveries go one after another).</summary>
     public int Concurrency { get; set; } = 8;
