@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
 using MassTransit.Scheduling;
@@ -25,6 +26,10 @@ public sealed class DeferredMessage
     public DateTimeOffset ScheduledAt { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>W3C trace context of the transition that scheduled it, so the timeout continues the request's trace.</summary>
+    public string? TraceParent { get; set; }
+    public string? TraceState { get; set; }
 }
 
 /// <summary>
@@ -46,6 +51,8 @@ internal sealed class DatabaseScheduleMessageProvider(SharingDbContext db, TimeP
             Body = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
             DueAt = new DateTimeOffset(DateTime.SpecifyKind(scheduledTime, DateTimeKind.Utc)),
             ScheduledAt = clock.GetUtcNow(),
+            TraceParent = Activity.Current?.Id,
+            TraceState = Activity.Current?.TraceStateString,
         });
         return Task.FromResult<ScheduledMessage<T>>(new ScheduledMessageHandle<T>(tokenId, scheduledTime, destinationAddress, message));
     }
@@ -128,6 +135,10 @@ internal sealed partial class DeferredMessageDispatcher(IServiceScopeFactory sco
                 var type = Messages.GetType(message.MessageType) ?? throw new InvalidOperationException($"Unknown scheduled message type '{message.MessageType}'.");
                 var body = JsonSerializer.Deserialize(message.Body, type, JsonSerializerOptions.Web)!;
                 var endpoint = await bus.GetSendEndpoint(new Uri(message.Destination));
+                // Sent within the trace of the transition that scheduled it (MassTransit carries the current activity).
+                ActivityContext.TryParse(message.TraceParent, message.TraceState, out var parent);
+                using var activity = Telemetry.Source.StartActivity($"scheduled send {type.Name}", ActivityKind.Producer, parent);
+                activity?.SetTag("messaging.message.id", message.TokenId);
                 await endpoint.Send(body, type, context =>
                 {
                     context.MessageId = message.TokenId;
