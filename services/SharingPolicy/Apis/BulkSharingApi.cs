@@ -63,22 +63,13 @@ public static class BulkSharingApi
             return TypedResults.ValidationProblem(errors);
         }
         var now = clock.GetUtcNow();
-        var bulk = new BulkAccessRequest
+        var bulk = Outgoing(new BulkAccessRequest
         {
-            Id = Guid.CreateVersion7(),
-            Direction = AccessRequestStatus.Outgoing,
-            OwnerDepartment = input.OwnerDepartment!.Trim(),
             RequesterDepartment = node.Value.Id,
-            FondsCode = Blank(input.FondsCode),
-            Category = Blank(input.Category),
-            Year = input.Year,
-            Purpose = input.Purpose!.Trim(),
-            Fields = [.. (input.Fields ?? []).Distinct()],
-            RequestedBy = RequestsApi.Caller(user),
             Status = BulkRequestStatus.Submitted,
             SubmittedAt = now,
             UpdatedAt = now,
-        };
+        }, input, user);
         db.BulkRequests.Add(bulk);
         db.Publish(new SubmitBulkAccessRequest(bulk.Id, bulk.OwnerDepartment, bulk.RequesterDepartment, bulk.Selection, bulk.Purpose, bulk.Fields, bulk.RequestedBy, now));
         await db.SaveChangesAsync(cancellationToken);
@@ -128,21 +119,12 @@ public static class BulkSharingApi
             return TypedResults.ValidationProblem(errors);
         }
         var now = clock.GetUtcNow();
-        var subscription = new RecordSubscription
+        var subscription = Outgoing(new RecordSubscription
         {
-            Id = Guid.CreateVersion7(),
-            Direction = AccessRequestStatus.Outgoing,
-            OwnerDepartment = input.OwnerDepartment!.Trim(),
             SubscriberDepartment = node.Value.Id,
-            FondsCode = Blank(input.FondsCode),
-            Category = Blank(input.Category),
-            Year = input.Year,
-            Purpose = input.Purpose!.Trim(),
-            Fields = [.. (input.Fields ?? []).Distinct()],
-            RequestedBy = RequestsApi.Caller(user),
             Status = RecordSubscription.Active,
             CreatedAt = now,
-        };
+        }, input, user);
         db.Subscriptions.Add(subscription);
         db.Publish(new SubscribeToRecords(subscription.Id, subscription.OwnerDepartment, subscription.SubscriberDepartment, subscription.Selection,
             subscription.Purpose, subscription.Fields, subscription.RequestedBy, now));
@@ -217,6 +199,15 @@ public static class BulkSharingApi
         await db.SaveChangesAsync(cancellationToken);
         var delivered = await db.SubscriptionDeliveries.CountAsync(d => d.SubscriptionId == id, cancellationToken);
         return TypedResults.Ok(View(subscription, delivered, null));
+    }
+
+    /// <summary>The asker's copy of a validated selection <paramref name="input"/>, under a new id.</summary>
+    private static T Outgoing<T>(T ask, RecordSelectionInput input, ClaimsPrincipal user) where T : RecordSelectionAsk
+    {
+        ask.Ask(Guid.CreateVersion7(), AccessRequestStatus.Outgoing, input.OwnerDepartment!.Trim(),
+            new RecordSelection(Blank(input.FondsCode), Blank(input.Category), input.Year), input.Purpose!.Trim(),
+            (input.Fields ?? []).Distinct(), RequestsApi.Caller(user));
+        return ask;
     }
 
     private static async Task<Dictionary<string, string[]>?> ValidateAsync(RecordSelectionInput input, SharingDbContext db, string self, CancellationToken cancellationToken)

@@ -26,20 +26,12 @@ public sealed class SubmitBulkAccessRequestConsumer(SharingDbContext db, IOption
         var now = clock.GetUtcNow();
         var bulk = new BulkAccessRequest
         {
-            Id = message.BulkRequestId,
-            Direction = AccessRequestStatus.Incoming,
-            OwnerDepartment = message.OwnerDepartment,
             RequesterDepartment = message.RequesterDepartment,
-            FondsCode = message.Selection.FondsCode,
-            Category = message.Selection.Category,
-            Year = message.Selection.Year,
-            Purpose = message.Purpose,
-            Fields = [.. message.Fields],
-            RequestedBy = message.RequestedBy,
             Status = BulkRequestStatus.Accepted,
             SubmittedAt = message.SubmittedAt,
             UpdatedAt = now,
         };
+        bulk.Ask(message.BulkRequestId, AccessRequestStatus.Incoming, message.OwnerDepartment, message.Selection, message.Purpose, message.Fields, message.RequestedBy);
         Db.BulkRequests.Add(bulk);
 
         var matching = Db.Records.AsNoTracking().Matching(message.Selection);
@@ -109,21 +101,15 @@ public sealed class SubscribeToRecordsConsumer(SharingDbContext db, IOptions<Nod
         {
             return;
         }
-        Db.Subscriptions.Add(new RecordSubscription
+        var subscription = new RecordSubscription
         {
-            Id = message.SubscriptionId,
-            Direction = AccessRequestStatus.Incoming,
-            OwnerDepartment = message.OwnerDepartment,
             SubscriberDepartment = message.SubscriberDepartment,
-            FondsCode = message.Selection.FondsCode,
-            Category = message.Selection.Category,
-            Year = message.Selection.Year,
-            Purpose = message.Purpose,
-            Fields = [.. message.Fields],
-            RequestedBy = message.RequestedBy,
             Status = RecordSubscription.Active,
             CreatedAt = message.OccurredAt,
-        });
+        };
+        subscription.Ask(message.SubscriptionId, AccessRequestStatus.Incoming, message.OwnerDepartment, message.Selection, message.Purpose,
+            message.Fields, message.RequestedBy);
+        Db.Subscriptions.Add(subscription);
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Infrastructure;
@@ -10,14 +11,9 @@ internal static class BulkSharingModel
     {
         modelBuilder.Entity<BulkAccessRequest>(bulk =>
         {
-            bulk.ToTable("bulk_access_requests");
-            bulk.HasKey(b => b.Id);
-            bulk.Ignore(b => b.Selection);
-            bulk.Property(b => b.Direction).HasMaxLength(10);
-            bulk.Property(b => b.OwnerDepartment).HasMaxLength(40);
+            Ask(bulk, "bulk_access_requests");
             bulk.Property(b => b.RequesterDepartment).HasMaxLength(40);
             bulk.Property(b => b.Status).HasMaxLength(20);
-            bulk.Property(b => b.Purpose).HasMaxLength(500);
             bulk.HasIndex(b => new { b.Direction, b.SubmittedAt });
         });
         modelBuilder.Entity<BulkRequestItem>(item =>
@@ -28,14 +24,9 @@ internal static class BulkSharingModel
         });
         modelBuilder.Entity<RecordSubscription>(subscription =>
         {
-            subscription.ToTable("record_subscriptions");
-            subscription.HasKey(s => s.Id);
-            subscription.Ignore(s => s.Selection);
-            subscription.Property(s => s.Direction).HasMaxLength(10);
-            subscription.Property(s => s.OwnerDepartment).HasMaxLength(40);
+            Ask(subscription, "record_subscriptions");
             subscription.Property(s => s.SubscriberDepartment).HasMaxLength(40);
             subscription.Property(s => s.Status).HasMaxLength(20);
-            subscription.Property(s => s.Purpose).HasMaxLength(500);
             subscription.HasIndex(s => new { s.Direction, s.Status });
         });
         modelBuilder.Entity<SubscriptionDelivery>(delivery =>
@@ -44,5 +35,15 @@ internal static class BulkSharingModel
             delivery.HasKey(d => new { d.SubscriptionId, d.RecordId });
             delivery.HasIndex(d => d.RequestId).IsUnique();
         });
+    }
+
+    private static void Ask<T>(EntityTypeBuilder<T> ask, string table) where T : RecordSelectionAsk
+    {
+        ask.ToTable(table);
+        ask.HasKey(a => a.Id);
+        ask.Ignore(a => a.Selection);
+        ask.Property(a => a.Direction).HasMaxLength(10);
+        ask.Property(a => a.OwnerDepartment).HasMaxLength(40);
+        ask.Property(a => a.Purpose).HasMaxLength(500);
     }
 }

@@ -3,23 +3,48 @@ using Platform.Contracts;
 namespace Platform.SharingPolicy.Model;
 
 /// <summary>
-/// A request for every record of one owner that matches a <see cref="Selection"/>, kept by both departments like an
+/// What a bulk request and a subscription have in common: one owner department's records of a selection, asked for by
+/// another department for a purpose, with the fields it wants. Both departments keep a copy (<c>outgoing</c> at the
+/// asker, <c>incoming</c> at the owner) under the same id.
+/// </summary>
+public abstract class RecordSelectionAsk
+{
+    public Guid Id { get; set; }
+    public string Direction { get; set; } = "";
+    public string OwnerDepartment { get; set; } = "";
+    public string? FondsCode { get; set; }
+    public string? Category { get; set; }
+    public int? Year { get; set; }
+    public string Purpose { get; set; } = "";
+    public List<string> Fields { get; set; } = [];
+    public string RequestedBy { get; set; } = "";
+
+    public RecordSelection Selection => new(FondsCode, Category, Year);
+
+    /// <summary>Takes the ask as both departments record it: who owns the records, which of them, why, which fields, who asked.</summary>
+    public void Ask(Guid id, string direction, string ownerDepartment, RecordSelection selection, string purpose, IEnumerable<string> fields, string requestedBy)
+    {
+        Id = id;
+        Direction = direction;
+        OwnerDepartment = ownerDepartment;
+        FondsCode = selection.FondsCode;
+        Category = selection.Category;
+        Year = selection.Year;
+        Purpose = purpose;
+        Fields = [.. fields];
+        RequestedBy = requestedBy;
+    }
+}
+
+/// <summary>
+/// A request for every record of one owner that matches a <see cref="RecordSelectionAsk.Selection"/>, kept by both departments like an
 /// <see cref="AccessRequest"/> (<c>outgoing</c> at the requester, <c>incoming</c> at the owner). The owner lists the
 /// matching records once (a snapshot: records published later are not added; a subscription covers those), and each
 /// becomes an ordinary per-record access request (<see cref="BulkRequestItem"/>) decided by the owner's policy.
 /// </summary>
-public sealed class BulkAccessRequest
+public sealed class BulkAccessRequest : RecordSelectionAsk
 {
-    public Guid Id { get; set; }
-    public required string Direction { get; set; }
-    public required string OwnerDepartment { get; set; }
     public required string RequesterDepartment { get; set; }
-    public string? FondsCode { get; set; }
-    public string? Category { get; set; }
-    public int? Year { get; set; }
-    public required string Purpose { get; set; }
-    public List<string> Fields { get; set; } = [];
-    public required string RequestedBy { get; set; }
 
     /// <summary><see cref="BulkRequestStatus"/>: submitted → accepted (records listed) | rejected (the whole selection).</summary>
     public required string Status { get; set; }
@@ -27,8 +52,6 @@ public sealed class BulkAccessRequest
     public int Matched { get; set; }
     public DateTimeOffset SubmittedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
-
-    public RecordSelection Selection => new(FondsCode, Category, Year);
 }
 
 public static class BulkRequestStatus
@@ -47,31 +70,20 @@ public sealed class BulkRequestItem
 }
 
 /// <summary>
-/// A subscription of one department to another's records of a <see cref="BulkAccessRequest.Selection"/>-like selection
+/// A subscription of one department to another's records of a <see cref="RecordSelectionAsk.Selection"/>
 /// (<c>outgoing</c> at the subscriber, <c>incoming</c> at the owner). When the owner publishes or updates a matching
 /// record that its policy shares unconditionally with the subscriber, the record is offered once
 /// (<see cref="SubscriptionDelivery"/>) and requested at once, so a grant follows without review.
 /// </summary>
-public sealed class RecordSubscription
+public sealed class RecordSubscription : RecordSelectionAsk
 {
-    public Guid Id { get; set; }
-    public required string Direction { get; set; }
-    public required string OwnerDepartment { get; set; }
     public required string SubscriberDepartment { get; set; }
-    public string? FondsCode { get; set; }
-    public string? Category { get; set; }
-    public int? Year { get; set; }
-    public required string Purpose { get; set; }
-    public List<string> Fields { get; set; } = [];
-    public required string RequestedBy { get; set; }
 
     /// <summary><c>active</c> or <c>cancelled</c>.</summary>
     public required string Status { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
     public string? CancelledBy { get; set; }
-
-    public RecordSelection Selection => new(FondsCode, Category, Year);
 
     public const string Active = "active";
     public const string Cancelled = "cancelled";
