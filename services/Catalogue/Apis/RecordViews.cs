@@ -111,10 +111,14 @@ internal static class MatchCount
         {
             return null;
         }
-        var page = await newestFirst(newestFirst(filtered).Take(RecentWindow).Where(best))
-            .Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var page = await AmongRecent(filtered, newestFirst, best, paging).ToListAsync(cancellationToken);
         return page.Count == paging.Size ? page : null;
     }
+
+    /// <summary>The query <see cref="NewestAmongRecentAsync"/> runs: a page of the matches among the newest filtered records.</summary>
+    public static IQueryable<T> AmongRecent<T>(IQueryable<T> filtered, Func<IQueryable<T>, IOrderedQueryable<T>> newestFirst,
+        System.Linq.Expressions.Expression<Func<T, bool>> best, Paging paging) =>
+        newestFirst(newestFirst(filtered).Take(RecentWindow).Where(best)).Skip(paging.Skip).Take(paging.Size);
 
     /// <summary>Whether <paramref name="query"/> has at least <paramref name="count"/> matches (reads no more than that).</summary>
     public static async Task<bool> AtLeastAsync<T>(IQueryable<T> query, int count, CancellationToken cancellationToken) =>
