@@ -76,7 +76,7 @@ public readonly record struct RecordFilter(
 /// One page of records, with the total and, when asked for, facet counts over all matches. Matches are counted up
 /// to <see cref="MatchCount.Limit"/>: past it <c>total</c> is that limit and <c>totalIsExact</c> is false (there are
 /// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all
-/// (one grouped pass over the matches, <see cref="RecordsApi.FacetsAsync"/>).
+/// (one grouped pass over the matches, <see cref="RecordSearch.PageAsync"/>).
 /// </summary>
 public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets, bool TotalIsExact = true);
 

@@ -19,23 +19,16 @@ namespace Platform.Tests.Catalogue;
 /// </summary>
 public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : IAsyncLifetime
 {
-    private readonly string _name = $"catalogue_stats_{Guid.NewGuid():N}";
+    private ThrowawayDatabase _database = null!;
     private ServiceProvider _services = null!;
-
-    private string ConnectionString => infrastructure.Database(_name);
 
     public async ValueTask InitializeAsync()
     {
-        await using (var server = new NpgsqlConnection(infrastructure.PostgresServer))
-        {
-            await server.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_name}", server);
-            await create.ExecuteNonQueryAsync();
-        }
+        _database = await ThrowawayDatabase.CreateAsync(infrastructure, "catalogue_stats");
         _services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(TimeProvider.System)
-            .AddDbContext<CatalogueDbContext>(options => options.UseNpgsql(ConnectionString).UseSnakeCaseNamingConvention())
+            .AddDbContext<CatalogueDbContext>(options => options.UseNpgsql(_database.ConnectionString).UseSnakeCaseNamingConvention())
             .AddSingleton(Options.Create(new NodeOptions { Id = "dept-a" }))
             .AddSingleton(new CommonLexemes(new FixedTime()))
             .AddSingleton<SearchStatistics>()
@@ -43,19 +36,15 @@ public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : I
             .BuildServiceProvider();
         await using var scope = _services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<CatalogueDbContext>().Database.MigrateAsync();
-        await ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pgstattuple");
+        await _database.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pgstattuple");
         // Only the catalogue's own upkeep may analyse or vacuum the table here, so every step is deterministic.
-        await ExecuteAsync("ALTER TABLE records SET (autovacuum_enabled = false)");
+        await _database.ExecuteAsync("ALTER TABLE records SET (autovacuum_enabled = false)");
     }
 
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var server = new NpgsqlConnection(infrastructure.PostgresServer);
-        await server.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", server);
-        await drop.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 
     [Fact]
@@ -68,14 +57,14 @@ public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : I
         (await lexemes.OfAsync(db, "records", default))("档").ShouldBeFalse("an empty table has no common tokens");
 
         await PushAsync(1_200);
-        (await ScalarAsync<long>("SELECT pending_tuples FROM pgstatginindex('ix_records_search_vector')")).ShouldBeGreaterThan(0,
+        (await _database.ScalarAsync<long>("SELECT pending_tuples FROM pgstatginindex('ix_records_search_vector')")).ShouldBeGreaterThan(0,
             "the new rows' tokens wait in the GIN pending list");
         (await lexemes.OfAsync(db, "records", default))("档").ShouldBeFalse("the empty answer is still held (the clock stands still)");
 
         await statistics.UpkeepAsync(default);
 
-        (await ScalarAsync<float>("SELECT reltuples FROM pg_class WHERE relname = 'records'")).ShouldBe(1_200);
-        (await ScalarAsync<long>("SELECT pending_tuples FROM pgstatginindex('ix_records_search_vector')")).ShouldBe(0);
+        (await _database.ScalarAsync<float>("SELECT reltuples FROM pg_class WHERE relname = 'records'")).ShouldBe(1_200);
+        (await _database.ScalarAsync<long>("SELECT pending_tuples FROM pgstatginindex('ix_records_search_vector')")).ShouldBe(0);
         var isCommon = await lexemes.OfAsync(db, "records", default);
         isCommon("档").ShouldBeTrue("every record holds 档 (its creator 市档案局): read again at once, not after the cache's lifetime");
         isCommon("数字").ShouldBeFalse("a tenth of the records hold it");
@@ -96,19 +85,19 @@ public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : I
 
         await PushAsync(50);
         await statistics.UpkeepAsync(default);
-        (await ScalarAsync<float>(rows)).ShouldBe(-1, "50 rows are not worth an ANALYZE of their own");
+        (await _database.ScalarAsync<float>(rows)).ShouldBe(-1, "50 rows are not worth an ANALYZE of their own");
 
         await PushAsync(SearchStatistics.MinChanges);
         await statistics.UpkeepAsync(default);
-        (await ScalarAsync<float>(rows)).ShouldBe(50 + SearchStatistics.MinChanges);
+        (await _database.ScalarAsync<float>(rows)).ShouldBe(50 + SearchStatistics.MinChanges);
 
         await PushAsync(300);
         await statistics.UpkeepAsync(default);
-        (await ScalarAsync<float>(rows)).ShouldBe(50 + SearchStatistics.MinChanges, "300 more rows do not double the table");
+        (await _database.ScalarAsync<float>(rows)).ShouldBe(50 + SearchStatistics.MinChanges, "300 more rows do not double the table");
 
         await PushAsync(300);
         await statistics.UpkeepAsync(default);
-        (await ScalarAsync<float>(rows)).ShouldBe(50 + SearchStatistics.MinChanges + 600);
+        (await _database.ScalarAsync<float>(rows)).ShouldBe(50 + SearchStatistics.MinChanges + 600);
     }
 
     private int _pushed;
@@ -144,22 +133,6 @@ public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : I
         {
             await command.Connection.CloseAsync();
         }
-    }
-
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private sealed class FixedTime : TimeProvider
