@@ -76,7 +76,7 @@ public readonly record struct RecordFilter(
 /// One page of records, with the total and, when asked for, facet counts over all matches. Matches are counted up
 /// to <see cref="MatchCount.Limit"/>: past it <c>total</c> is that limit and <c>totalIsExact</c> is false (there are
 /// more), so a broad query does not pay for counting every record it matches. Facets, when asked for, count all
-/// (one grouped pass over the matches, <see cref="RecordsApi.FacetsAsync"/>).
+/// (one grouped pass over the matches, <see cref="RecordSearch.PageAsync"/>).
 /// </summary>
 public sealed record RecordPage(IReadOnlyList<RecordView> Items, int Page, int PageSize, int Total, RecordFacets? Facets, bool TotalIsExact = true);
 
@@ -111,10 +111,14 @@ internal static class MatchCount
         {
             return null;
         }
-        var page = await newestFirst(newestFirst(filtered).Take(RecentWindow).Where(best))
-            .Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
+        var page = await AmongRecent(filtered, newestFirst, best, paging).ToListAsync(cancellationToken);
         return page.Count == paging.Size ? page : null;
     }
+
+    /// <summary>The query <see cref="NewestAmongRecentAsync"/> runs: a page of the matches among the newest filtered records.</summary>
+    public static IQueryable<T> AmongRecent<T>(IQueryable<T> filtered, Func<IQueryable<T>, IOrderedQueryable<T>> newestFirst,
+        System.Linq.Expressions.Expression<Func<T, bool>> best, Paging paging) =>
+        newestFirst(newestFirst(filtered).Take(RecentWindow).Where(best)).Skip(paging.Skip).Take(paging.Size);
 
     /// <summary>Whether <paramref name="query"/> has at least <paramref name="count"/> matches (reads no more than that).</summary>
     public static async Task<bool> AtLeastAsync<T>(IQueryable<T> query, int count, CancellationToken cancellationToken) =>

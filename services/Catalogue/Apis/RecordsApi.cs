@@ -117,88 +117,30 @@ public static class RecordsApi
         return TypedResults.Ok(versions.Select(v => RecordView.From(v, department)).ToArray());
     }
 
+    private static readonly SearchedTable<ArchiveRecord> Table = new("records", r => r.UpdatedAt, r => r.Id);
+
     internal static async Task<Ok<RecordPage>> ListRecords(
         CatalogueDbContext db, CommonLexemes commonLexemes, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, CancellationToken cancellationToken)
     {
-        var query = db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.Active);
-        if (!string.IsNullOrWhiteSpace(filter.Fonds)) query = query.Where(r => r.FondsCode == filter.Fonds);
-        if (!string.IsNullOrWhiteSpace(filter.Category)) query = query.Where(r => r.Category == filter.Category);
+        var query = db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.Active).WhereFondsAndCategory(filter);
         if (!string.IsNullOrWhiteSpace(filter.Retention)) query = query.Where(r => r.RetentionPeriod == filter.Retention);
         if (!string.IsNullOrWhiteSpace(filter.Classification)) query = query.Where(r => r.Classification == filter.Classification);
         if (filter.Year is not null) query = query.Where(r => r.Date >= new DateOnly(filter.Year.Value, 1, 1) && r.Date <= new DateOnly(filter.Year.Value, 12, 31));
         if (filter.YearFrom is not null) query = query.Where(r => r.Date >= new DateOnly(filter.YearFrom.Value, 1, 1));
         if (filter.YearTo is not null) query = query.Where(r => r.Date <= new DateOnly(filter.YearTo.Value, 12, 31));
-
-        var filtered = query;
-        var search = string.IsNullOrWhiteSpace(filter.Q) ? null : SearchText.Query(filter.Q);
-        if (search is { } s)
-        {
-            // The GIN index is asked for the tokens that narrow the search; the rows it returns are tested against all of it.
-            query = SearchText.Selective(s, await commonLexemes.OfAsync(db, "records", cancellationToken)) is { } selective
-                ? query.Where(r => r.SearchVector!.Matches(selective) && SearchFunctions.MatchesWithoutIndex(r.SearchVector, s.Match))
-                : query.Where(r => r.SearchVector!.Matches(s.Match));
-        }
-        else if (!string.IsNullOrWhiteSpace(filter.Q))
-        {
-            query = query.Where(r => false);
-        }
-
-        var (total, totalIsExact) = await MatchCount.UpToLimitAsync(query, cancellationToken);
-        List<ArchiveRecord>? items = null;
-        IOrderedQueryable<ArchiveRecord> ordered;
-        if (search is not { } ranked)
-        {
-            ordered = query.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
-        }
-        else
-        {
-            var best = query.Where(r => r.SearchVector!.Matches(ranked.Best));
-            if (!totalIsExact)
-            {
-                // Too many matches to count: the page is most likely the newest of many top-ranked ones (they all rank the same).
-                items = await MatchCount.NewestAmongRecentAsync(filtered, q => q.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id),
-                    r => r.SearchVector!.Matches(ranked.Best), paging, cancellationToken);
-            }
-            if (items is not null || !ranked.HasBigrams || await MatchCount.AtLeastAsync(best, paging.Skip + paging.Size, cancellationToken))
-            {
-                // The page lies among the top-ranked matches, which all rank the same: newest first, no ranking needed.
-                ordered = best.OrderByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
-            }
-            else
-            {
-                ordered = query.OrderByDescending(r => r.SearchVector!.Rank(ranked.Rank)).ThenByDescending(r => r.UpdatedAt).ThenBy(r => r.Id);
-            }
-        }
-        items ??= await ordered.Skip(paging.Skip).Take(paging.Size).ToListAsync(cancellationToken);
-        var facets = filter.Facets == true ? await FacetsAsync(query, cancellationToken) : null;
-        return TypedResults.Ok(new RecordPage([.. items.Select(RecordView.From)], paging.Number, paging.Size, total, facets, totalIsExact));
+        return TypedResults.Ok(await RecordSearch.PageAsync(query, Table, filter, paging, db, commonLexemes, FacetsAsync, RecordView.From, cancellationToken));
     }
 
-    /// <summary>
-    /// Facet counts of every match in one grouped pass (one scan of the matches, grouped by every faceted field at
-    /// once; the groups are few), summed per field here.
-    /// </summary>
-    internal static async Task<RecordFacets> FacetsAsync(IQueryable<ArchiveRecord> matches, CancellationToken cancellationToken)
+    /// <summary>Facet counts of every match in one grouped pass (<see cref="RecordSearch.Facets"/>).</summary>
+    private static async Task<RecordFacets> FacetsAsync(IQueryable<ArchiveRecord> matches, CancellationToken cancellationToken)
     {
         var groups = await matches
             .GroupBy(r => new { r.FondsCode, Category = r.Category ?? "", r.Date.Year, r.RetentionPeriod, r.Classification })
             .Select(g => new { g.Key, Count = g.Count() })
             .ToListAsync(cancellationToken);
-        return new RecordFacets(
-            Sum(groups, g => g.Key.FondsCode, g => g.Count),
-            Sum(groups, g => g.Key.Category, g => g.Count),
-            Sum(groups, g => g.Key.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Count),
-            Sum(groups, g => g.Key.RetentionPeriod, g => g.Count),
-            Sum(groups, g => g.Key.Classification, g => g.Count),
-            null);
+        return RecordSearch.Facets(groups, g => g.Count, g => g.Key.FondsCode, g => g.Key.Category, g => g.Key.Year,
+            retention: g => g.Key.RetentionPeriod, classification: g => g.Key.Classification);
     }
-
-    /// <summary>Counts per value of one field, largest first.</summary>
-    internal static Dictionary<string, int> Sum<T>(IEnumerable<T> groups, Func<T, string> value, Func<T, int> count) =>
-        groups.GroupBy(value, StringComparer.Ordinal)
-            .Select(g => (Value: g.Key, Count: g.Sum(count)))
-            .OrderByDescending(c => c.Count)
-            .ToDictionary(c => c.Value, c => c.Count, StringComparer.Ordinal);
 
     internal static async Task<Results<Ok<RecordView>, NotFound>> WithdrawRecord(Guid id, RecordIngestion ingestion, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ namespace Platform.Catalogue.Consumers;
 /// batch is about are loaded in one query, so each event finds its record (or the one an earlier event of the same
 /// batch added) among the tracked entities.
 /// </summary>
-public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOptions<NodeOptions> node)
+public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOptions<NodeOptions> node, SearchStatistics statistics)
     : IdempotentBatchConsumer<CatalogueDbContext, TMessage>(db)
     where TMessage : class
 {
@@ -27,6 +27,7 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
         var ids = messages.Select(m => About(m.Message).RecordId).Distinct().ToList();
         await Db.FederatedRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
         await base.HandleBatchAsync(messages, cancellationToken);
+        statistics.Changed("federated_records", messages.Count);
     }
 
     protected FederatedRecord? Tracked(Guid recordId) => Db.FederatedRecords.Local.FindEntry(recordId)?.Entity;
@@ -60,8 +61,8 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
 }
 
 /// <summary>Adds a record another department published to this node's federated catalogue.</summary>
-public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
-    : FederatedViewConsumer<RecordPublished>(db, node)
+public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock, SearchStatistics statistics)
+    : FederatedViewConsumer<RecordPublished>(db, node, statistics)
 {
     protected override (Guid RecordId, string Department) About(RecordPublished message) => (message.RecordId, message.Department);
 
@@ -74,8 +75,8 @@ public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<
 }
 
 /// <summary>Keeps a peer's record current in the federated catalogue.</summary>
-public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
-    : FederatedViewConsumer<RecordUpdated>(db, node)
+public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock, SearchStatistics statistics)
+    : FederatedViewConsumer<RecordUpdated>(db, node, statistics)
 {
     protected override (Guid RecordId, string Department) About(RecordUpdated message) => (message.RecordId, message.Department);
 
@@ -88,8 +89,8 @@ public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<No
 }
 
 /// <summary>Hides a record its department withdrew (or stopped sharing).</summary>
-public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<NodeOptions> node)
-    : FederatedViewConsumer<RecordWithdrawn>(db, node)
+public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, SearchStatistics statistics)
+    : FederatedViewConsumer<RecordWithdrawn>(db, node, statistics)
 {
     protected override (Guid RecordId, string Department) About(RecordWithdrawn message) => (message.RecordId, message.Department);
 

@@ -32,6 +32,8 @@ internal static class Extensions
         builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<RecordValidator>();
         builder.Services.AddSingleton<CommonLexemes>();
+        builder.Services.AddSingleton<SearchStatistics>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SearchStatistics>());
         builder.Services.AddScoped<RecordIngestion>();
         builder.Services.AddHostedService<SearchTokenBackfill>();
     }

@@ -2,8 +2,16 @@ using Platform.Contracts;
 
 namespace Platform.Catalogue.Model;
 
+/// <summary>What a record list searches and filters on, whether the records are this department's or its peers' (<see cref="Apis.RecordSearch"/>).</summary>
+public interface ISearchedRecord
+{
+    string FondsCode { get; }
+    string? Category { get; }
+    NpgsqlTypes.NpgsqlTsVector? SearchVector { get; }
+}
+
 /// <summary>One archive record (档案) of this node's department, at its latest version.</summary>
-public sealed class ArchiveRecord
+public sealed class ArchiveRecord : ISearchedRecord
 {
     public Guid Id { get; set; }
     public required string Department { get; set; }
@@ -107,7 +115,7 @@ public sealed class ArchiveRecordVersion
 }
 
 /// <summary>A record another department published: metadata only, kept up to date from its events.</summary>
-public sealed class FederatedRecord
+public sealed class FederatedRecord : ISearchedRecord
 {
     public Guid RecordId { get; set; }
     public required string Department { get; set; }

@@ -26,7 +26,7 @@ public sealed record PushedRecord(Guid Id, string ExternalId, int Version, PushO
 /// Stores a pushed record idempotently by (department, externalId): new → version 1, identical → nothing,
 /// changed → a new version. The record, its version row and the event announcing it commit together.
 /// </summary>
-public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock)
+public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock, SearchStatistics statistics)
 {
     private string Department => node.Value.Id;
 
@@ -94,6 +94,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         if (db.ChangeTracker.HasChanges())
         {
             await db.SaveChangesAsync(cancellationToken);
+            statistics.Changed("records", results.Count(r => r.Outcome != PushOutcome.Unchanged));
         }
         return results;
     }
@@ -114,6 +115,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         AddVersion(record, now);
         AnnounceChange(record, wasAnnounced, now);
         await db.SaveChangesAsync(cancellationToken);
+        statistics.Changed("records", 1);
         return record;
     }
 

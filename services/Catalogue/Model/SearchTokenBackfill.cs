@@ -8,7 +8,7 @@ namespace Platform.Catalogue.Model;
 /// finds them): at start-up, in chunks, own records first, then other departments' records in the federated view.
 /// New pushes and events set the tokens themselves, so once it has caught up it has nothing left to do.
 /// </summary>
-public sealed partial class SearchTokenBackfill(IServiceScopeFactory scopes, ILogger<SearchTokenBackfill> logger) : BackgroundService
+public sealed partial class SearchTokenBackfill(IServiceScopeFactory scopes, SearchStatistics statistics, ILogger<SearchTokenBackfill> logger) : BackgroundService
 {
     private const int Chunk = 500;
 
@@ -64,6 +64,7 @@ public sealed partial class SearchTokenBackfill(IServiceScopeFactory scopes, ILo
                 """, [ids, versions, tokens], cancellationToken);
 #pragma warning restore EF1002
             done += updated;
+            statistics.Changed(table, updated);
             if (updated == 0)
             {
                 return done; // every row of the chunk changed meanwhile and already has tokens: nothing is left behind

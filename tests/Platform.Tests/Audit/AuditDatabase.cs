@@ -10,18 +10,13 @@ namespace Platform.Tests.Audit;
 /// <summary>A fresh, migrated audit database on the test PostgreSQL, with helpers to append, verify and tamper.</summary>
 public sealed class AuditDatabase(TestInfrastructure infrastructure) : IAsyncLifetime
 {
-    private readonly string _name = $"audit_chain_{Guid.NewGuid():N}";
+    private ThrowawayDatabase _database = null!;
 
-    public string ConnectionString => infrastructure.Database(_name);
+    public string ConnectionString => _database.ConnectionString;
 
     public async ValueTask InitializeAsync()
     {
-        await using (var server = new NpgsqlConnection(infrastructure.PostgresServer))
-        {
-            await server.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_name}", server);
-            await create.ExecuteNonQueryAsync();
-        }
+        _database = await ThrowawayDatabase.CreateAsync(infrastructure, "audit_chain");
         await using var db = Context();
         await db.Database.MigrateAsync();
     }
@@ -61,20 +56,7 @@ public sealed class AuditDatabase(TestInfrastructure infrastructure) : IAsyncLif
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql) => _database.ExecuteAsync(sql);
 
-    public async ValueTask DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var server = new NpgsqlConnection(infrastructure.PostgresServer);
-        await server.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", server);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 }
