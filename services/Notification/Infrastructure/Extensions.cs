@@ -13,11 +13,9 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
-        builder.AddServiceDatabase<NotificationDbContext>();
         builder.Services.AddSingleton<DeliverySignal>();
-        builder.Services.AddSingleton<DeliverySignalInterceptor>();
-        builder.Services.ConfigureDbContext<NotificationDbContext>((services, options) =>
-            options.AddInterceptors(services.GetRequiredService<DeliverySignalInterceptor>()));
+        builder.Services.AddSingleton<CommitSignalInterceptor, DeliverySignalInterceptor>();
+        builder.AddServiceDatabase<NotificationDbContext>();
         builder.AddOutboxGauges<NotificationDbContext>();
         builder.AddServiceBus("notification", node, bus =>
         {

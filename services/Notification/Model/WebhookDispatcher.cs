@@ -33,6 +33,7 @@ public sealed partial class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var draining = new Dictionary<Guid, Task<int>>();
+        Task? pause = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             foreach (var (id, _) in draining.Where(d => d.Value.IsCompleted).ToList())
@@ -59,13 +60,18 @@ public sealed partial class WebhookDispatcher(
                 }
             }
             // New deliveries committed here wake the dispatcher at once; the poll finds retries that fell due and
-            // deliveries another replica queued.
-            var pause = signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+            // deliveries another replica queued. One wait at a time: a wait left behind when a drain ended first would
+            // still take the next wake-up, and the dispatcher would sleep through it.
+            pause ??= signal.WaitAsync(options.Value.PollInterval, stoppingToken);
             var first = await Task.WhenAny(draining.Values.Cast<Task>().Append(pause));
             // A drain that found nothing to do (e.g. another replica holds the subscription) is no reason to look again at once.
             if (first != pause && first is Task<int> { IsCompletedSuccessfully: true, Result: 0 })
             {
                 await pause.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            if (pause.IsCompleted)
+            {
+                pause = null;
             }
         }
         await Task.WhenAll(draining.Values).ContinueWith(_ => { }, TaskScheduler.Default);

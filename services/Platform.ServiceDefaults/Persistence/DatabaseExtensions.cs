@@ -22,7 +22,9 @@ public static class DatabaseExtensions
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(connectionString)
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
+            .AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>())
+            // A service's own commit signals (registered as CommitSignalInterceptor) wake its own workers.
+            .AddInterceptors(services.GetServices<CommitSignalInterceptor>()));
         builder.Services.AddScoped<PlatformDbContext>(services => services.GetRequiredService<TContext>());
 
         builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection(OutboxOptions.Section));
