@@ -25,12 +25,23 @@ public sealed class BenchmarkRun(string postgresServer, Uri rabbitMq, bool quick
 
     public string Database(string name) => new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
 
+    /// <summary>
+    /// The services' own background timings (their defaults), not the test suite's fast ones (an audit checkpoint
+    /// every 2 s, a deadline sweep every second), so idle and load figures are those of a deployed node.
+    /// </summary>
+    private static readonly Dictionary<string, string> DeployedTimings = new()
+    {
+        ["Audit__Checkpoints__Interval"] = "00:01:00",
+        ["Audit__Checkpoints__WitnessWait"] = "00:00:03",
+        ["Sharing__DeadlineSweepInterval"] = "00:00:30",
+    };
+
     public async Task StartNodesAsync()
     {
         var starting = new[]
         {
-            PlatformNode.StartAsync(this, "dept-a", RunId, RabbitMq),
-            PlatformNode.StartAsync(this, "dept-b", RunId, RabbitMq),
+            PlatformNode.StartAsync(this, "dept-a", RunId, RabbitMq, DeployedTimings),
+            PlatformNode.StartAsync(this, "dept-b", RunId, RabbitMq, DeployedTimings),
         };
         try
         {

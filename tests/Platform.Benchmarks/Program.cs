@@ -13,7 +13,7 @@ var rabbit = new Uri(Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ"
 
 IScenario[] scenarios =
 [
-    new MemoryScenario("idle"),
+    new MemoryScenario("idle", settle: true),
     new GatewayOverheadScenario(),
     new ExternalTokenScenario(),
     new SinglePushIngestionScenario(),

@@ -8,12 +8,25 @@ namespace Platform.Benchmarks.Scenarios;
 /// processes although they share them; PSS divides shared pages among their users, so it is what one more process
 /// really costs.
 /// </summary>
-public sealed class MemoryScenario(string when) : IScenario
+/// <remarks>
+/// "Idle" is read once the node has settled: no traffic, and no process's RSS moved by 1 MB or more over the last
+/// three readings 3 s apart (at most 60 s). Right after start-up the processes are still warming up (first sweeps and
+/// queries, JIT, the start-up garbage not collected yet), which is not how an idle node sits.
+/// </remarks>
+public sealed class MemoryScenario(string when, bool settle = false) : IScenario
 {
+    private static readonly TimeSpan Reading = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MostSettling = TimeSpan.FromSeconds(60);
+
     public string Name => $"memory ({when})";
 
-    public Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
+        if (settle)
+        {
+            var waited = await SettleAsync(run, cancellationToken);
+            run.Add(new Figure(Name, "settled after (no traffic; RSS steady within 1 MB for 3 readings)", waited.TotalSeconds, "s"));
+        }
         foreach (var (process, pid) in run.DeptA.ProcessIds)
         {
             if (Kilobytes($"/proc/{pid}/status", "VmRSS:") is not { } rss) continue;
@@ -23,8 +36,26 @@ public sealed class MemoryScenario(string when) : IScenario
                 run.Add(new Figure(Name, $"PSS dept-a {process}", pss / 1024, "MB"));
             }
         }
-        return Task.CompletedTask;
     }
+
+    private static async Task<TimeSpan> SettleAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var previous = Readings(run);
+        var steady = 0;
+        while (steady < 3 && DateTimeOffset.UtcNow - started < MostSettling)
+        {
+            await Task.Delay(Reading, cancellationToken);
+            var current = Readings(run);
+            steady = current.All(r => previous.TryGetValue(r.Key, out var before) && Math.Abs(r.Value - before) < 1024) ? steady + 1 : 0;
+            previous = current;
+        }
+        return DateTimeOffset.UtcNow - started;
+    }
+
+    private static Dictionary<string, double> Readings(BenchmarkRun run) =>
+        run.DeptA.ProcessIds.Select(p => (p.Key, Rss: Kilobytes($"/proc/{p.Value}/status", "VmRSS:")))
+            .Where(p => p.Rss is not null).ToDictionary(p => p.Key, p => p.Rss!.Value);
 
     private static double? Kilobytes(string file, string field)
     {
