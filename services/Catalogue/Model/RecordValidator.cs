@@ -150,32 +150,12 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
     /// Full-width letters and digits to half-width, whitespace runs (ideographic space included) to one space, trimmed.
     /// Chinese punctuation such as （）、：stays as it is: it is correct in Chinese text.
     /// </summary>
-    internal static string Normalize(string text)
-    {
-        var halfWidth = text.AsSpan().IndexOfAnyInRange('０', 'ｚ') < 0 ? text : FullWidthAlphanumeric().Replace(text, m => m.Value.Normalize(NormalizationForm.FormKC));
-        return CollapseWhitespace(halfWidth);
-    }
+    internal static string Normalize(string text) =>
+        Whitespace().Replace(FullWidthAlphanumeric().Replace(text, m => m.Value.Normalize(NormalizationForm.FormKC)), " ").Trim();
 
     /// <summary>Codes (全宗号, 档号, ids) are ASCII: every full-width form, punctuation included, becomes half-width.</summary>
     internal static string NormalizeCode(string text) =>
-        CollapseWhitespace(System.Text.Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKC));
-
-    // Most pushed values hold no whitespace but single spaces between words: they are returned as they are, without a regex pass.
-    private static string CollapseWhitespace(string text) =>
-        IsCollapsed(text) ? text : Whitespace().Replace(text, " ").Trim();
-
-    private static bool IsCollapsed(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsWhiteSpace(c) && (c != ' ' || i == 0 || i == text.Length - 1 || text[i + 1] == ' '))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+        Whitespace().Replace(text.Normalize(NormalizationForm.FormKC), " ").Trim();
 
     [GeneratedRegex("[０-９Ａ-Ｚａ-ｚ]+")]
     private static partial Regex FullWidthAlphanumeric();

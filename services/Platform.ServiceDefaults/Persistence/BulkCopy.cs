@@ -35,7 +35,14 @@ public static class BulkCopy
                 await importer.StartRowAsync(cancellationToken);
                 foreach (var column in plan.Columns)
                 {
-                    await column.Write(importer, column.Read(row), column.StoreType, cancellationToken);
+                    if (column.Read(row) is { } value)
+                    {
+                        await importer.WriteAsync(value, column.StoreType, cancellationToken);
+                    }
+                    else
+                    {
+                        await importer.WriteNullAsync(cancellationToken);
+                    }
                 }
             }
             await importer.CompleteAsync(cancellationToken);
@@ -46,17 +53,7 @@ public static class BulkCopy
         }
     }
 
-    private delegate Task ColumnWriter(NpgsqlBinaryImporter importer, object? value, string storeType, CancellationToken cancellationToken);
-
-    private sealed record CopyColumn(string Name, string StoreType, Func<object, object?> Read, ColumnWriter Write);
-
-    // Writing each column as its own type (not object) lets Npgsql resolve the column's converter once, not per value.
-    private static Task WriteAs<T>(NpgsqlBinaryImporter importer, object? value, string storeType, CancellationToken cancellationToken) =>
-        value is null ? importer.WriteNullAsync(cancellationToken) : importer.WriteAsync((T)value, storeType, cancellationToken);
-
-    private static ColumnWriter WriterFor(Type providerType) =>
-        typeof(BulkCopy).GetMethod(nameof(WriteAs), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-            .MakeGenericMethod(providerType).CreateDelegate<ColumnWriter>();
+    private sealed record CopyColumn(string Name, string StoreType, Func<object, object?> Read);
 
     private sealed record CopyPlan(string Command, IReadOnlyList<CopyColumn> Columns)
     {
@@ -66,7 +63,7 @@ public static class BulkCopy
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
             var columns = entity.GetProperties()
                 .Where(p => p.GetComputedColumnSql() is null && !IsIdentity(p))
-                .Select(p => new CopyColumn(p.GetColumnName(table)!, StoreType(p), Reader(p), WriterFor(ProviderType(p))))
+                .Select(p => new CopyColumn(p.GetColumnName(table)!, StoreType(p), Reader(p)))
                 .ToList();
             var name = entity.GetSchema() is { } schema ? $"\"{schema}\".\"{table.Name}\"" : $"\"{table.Name}\"";
             return new CopyPlan($"COPY {name} ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) FROM STDIN (FORMAT BINARY)", columns);
@@ -81,12 +78,6 @@ public static class BulkCopy
             var type = property.GetColumnType();
             var facets = type.IndexOf('(', StringComparison.Ordinal);
             return facets < 0 ? type : type[..facets] + type[(type.IndexOf(')', facets) + 1)..];
-        }
-
-        private static Type ProviderType(IProperty property)
-        {
-            var type = property.GetTypeMapping().Converter?.ProviderClrType ?? property.ClrType;
-            return Nullable.GetUnderlyingType(type) ?? type;
         }
 
         private static Func<object, object?> Reader(IProperty property)
