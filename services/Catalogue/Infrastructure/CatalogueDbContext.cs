@@ -93,14 +93,14 @@ internal sealed class AttachmentConfiguration : IEntityTypeConfiguration<Attachm
 internal static class MetadataJson
 {
     public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<RecordMetadata, string> Converter = new(
-        metadata => JsonSerializer.Serialize(metadata, StoredJson.Options),
+        metadata => JsonSerializer.Serialize(metadata, JsonSerializerOptions.Web),
         json => JsonSerializer.Deserialize<RecordMetadata>(json, JsonSerializerOptions.Web)!);
 }
 
 internal static class QualityJson
 {
     public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<List<QualityIssue>, string> Converter = new(
-        issues => JsonSerializer.Serialize(issues, StoredJson.Options),
+        issues => JsonSerializer.Serialize(issues, JsonSerializerOptions.Web),
         json => JsonSerializer.Deserialize<List<QualityIssue>>(json, JsonSerializerOptions.Web)!);
 
     public static readonly Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<QualityIssue>> Comparer = new(

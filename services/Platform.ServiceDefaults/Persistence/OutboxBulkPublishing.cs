@@ -17,7 +17,7 @@ public static class OutboxBulkPublishing
         {
             MessageId = Guid.CreateVersion7(),
             MessageType = typeof(T).FullName!,
-            Body = JsonSerializer.Serialize(message, StoredJson.Options),
+            Body = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
             TraceParent = current?.Id,
             TraceState = current?.TraceStateString,
             CreatedAt = DateTimeOffset.UtcNow,
