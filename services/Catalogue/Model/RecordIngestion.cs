@@ -132,28 +132,15 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         record.Version++;
         record.UpdatedAt = now;
         AddVersion(record, now);
-        AnnounceChange(record, wasAnnounced, now);
+        if (wasAnnounced)
+        {
+            db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
+        }
         await db.SaveChangesAsync(cancellationToken);
         return record;
     }
 
-    private void AnnounceChange(ArchiveRecord record, bool wasAnnounced, DateTimeOffset now)
-    {
-        switch (wasAnnounced, record.IsAnnounced)
-        {
-            case (false, true):
-                db.Publish(new RecordPublished(record.Id, Department, record.Version, record.ToMetadata(), now));
-                break;
-            case (true, true):
-                db.Publish(new RecordUpdated(record.Id, Department, record.Version, record.ToMetadata(), now));
-                break;
-            case (true, false):
-                db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
-                break;
-        }
-    }
-
-    /// <summary>The event a pushed change announces (as <see cref="AnnounceChange"/>), as an outbox row; null when peers need not know.</summary>
+    /// <summary>The event a pushed change announces to peers, as an outbox row; null when they need not know (the record stays unshared).</summary>
     private OutboxMessage? Announcement(ArchiveRecord record, bool wasAnnounced, RecordMetadata metadata, DateTimeOffset now) =>
         (wasAnnounced, record.IsAnnounced) switch
         {
