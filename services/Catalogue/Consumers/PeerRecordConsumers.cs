@@ -27,6 +27,12 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
         var ids = messages.Select(m => About(m.Message).RecordId).Distinct().ToList();
         await Db.FederatedRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
         await base.HandleBatchAsync(messages, cancellationToken);
+
+        // Records new to this node are written with one COPY in the batch's transaction (no INSERT per record reading
+        // back its search vector); the base class saves what changed in the records that were already here.
+        var added = Db.ChangeTracker.Entries<FederatedRecord>().Where(e => e.State == EntityState.Added).ToList();
+        await Db.CopyAsync(added.ConvertAll(e => e.Entity), cancellationToken);
+        added.ForEach(e => e.State = EntityState.Detached);
         statistics.Changed("federated_records", messages.Count);
     }
 

@@ -1,10 +1,10 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Catalogue.Infrastructure;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Persistence;
 
 namespace Platform.Catalogue.Model;
 
@@ -36,7 +36,8 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
     /// <summary>
     /// Stores several records in one transaction, in order: a later item with the same externalId acts on the
     /// result of the earlier one, exactly as separate pushes would. One query loads the records that already
-    /// exist; one SaveChanges writes everything, so the caller acknowledges only what has committed.
+    /// exist; new records, every version row and every event are written with COPY and changed records are
+    /// updated, all in one transaction, so the caller acknowledges only what has committed.
     /// </summary>
     public async Task<IReadOnlyList<PushedRecord>> PushManyAsync(
         IReadOnlyList<RecordMetadata> items, CancellationToken cancellationToken)
@@ -45,13 +46,16 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         {
             return await PushManyOnceAsync(items, cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (Exception ex) when (IsUniqueViolation(ex))
         {
             // A concurrent push of one of these externalIds won the insert: ours becomes an update of it.
             db.ChangeTracker.Clear();
             return await PushManyOnceAsync(items, cancellationToken);
         }
     }
+
+    private static bool IsUniqueViolation(Exception ex) =>
+        (ex as PostgresException ?? ex.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation };
 
     private async Task<IReadOnlyList<PushedRecord>> PushManyOnceAsync(IReadOnlyList<RecordMetadata> items, CancellationToken cancellationToken)
     {
@@ -61,6 +65,10 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             .Where(r => r.Department == Department && externalIds.Contains(r.ExternalId))
             .ToDictionaryAsync(r => r.ExternalId, StringComparer.Ordinal, cancellationToken);
 
+        var created = new List<ArchiveRecord>();
+        var versions = new List<ArchiveRecordVersion>();
+        var events = new List<OutboxMessage>();
+        var updated = false;
         var results = new List<PushedRecord>(items.Count);
         foreach (var metadata in items)
         {
@@ -68,17 +76,17 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             {
                 record = ArchiveRecord.Create(Department, metadata, now);
                 records[metadata.ExternalId] = record;
-                db.Records.Add(record);
-                AddVersion(record, now);
+                created.Add(record);
+                versions.Add(VersionOf(record, metadata, now));
                 if (record.IsAnnounced)
                 {
-                    db.Publish(new RecordPublished(record.Id, Department, record.Version, record.ToMetadata(), now));
+                    events.Add(OutboxBulkPublishing.Row(new RecordPublished(record.Id, Department, record.Version, metadata, now)));
                 }
                 results.Add(PushedRecord.Of(record, PushOutcome.Created));
                 continue;
             }
 
-            if (record.Status == RecordStatus.Active && SameContent(record.ToMetadata(), metadata))
+            if (record.Status == RecordStatus.Active && SameContent(record, metadata))
             {
                 results.Add(PushedRecord.Of(record, PushOutcome.Unchanged));
                 continue;
@@ -86,15 +94,27 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
 
             var wasAnnounced = record.IsAnnounced;
             record.Apply(metadata, now);
-            AddVersion(record, now);
-            AnnounceChange(record, wasAnnounced, now);
+            updated = true;
+            versions.Add(VersionOf(record, metadata, now));
+            if (Announcement(record, wasAnnounced, metadata, now) is { } announcement)
+            {
+                events.Add(announcement);
+            }
             results.Add(PushedRecord.Of(record, PushOutcome.Updated));
         }
 
-        if (db.ChangeTracker.HasChanges())
+        if (versions.Count > 0)
         {
-            await db.SaveChangesAsync(cancellationToken);
-            statistics.Changed("records", results.Count(r => r.Outcome != PushOutcome.Unchanged));
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.CopyAsync(created, cancellationToken);
+            if (updated)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            await db.CopyAsync(versions, cancellationToken);
+            await db.PublishAllAsync(events, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            statistics.Changed("records", versions.Count);
         }
         return results;
     }
@@ -113,41 +133,42 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         record.Version++;
         record.UpdatedAt = now;
         AddVersion(record, now);
-        AnnounceChange(record, wasAnnounced, now);
+        if (wasAnnounced)
+        {
+            db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
+        }
         await db.SaveChangesAsync(cancellationToken);
         statistics.Changed("records", 1);
         return record;
     }
 
-    private void AnnounceChange(ArchiveRecord record, bool wasAnnounced, DateTimeOffset now)
-    {
-        switch (wasAnnounced, record.IsAnnounced)
+    /// <summary>The event a pushed change announces to peers, as an outbox row; null when they need not know (the record stays unshared).</summary>
+    private OutboxMessage? Announcement(ArchiveRecord record, bool wasAnnounced, RecordMetadata metadata, DateTimeOffset now) =>
+        (wasAnnounced, record.IsAnnounced) switch
         {
-            case (false, true):
-                db.Publish(new RecordPublished(record.Id, Department, record.Version, record.ToMetadata(), now));
-                break;
-            case (true, true):
-                db.Publish(new RecordUpdated(record.Id, Department, record.Version, record.ToMetadata(), now));
-                break;
-            case (true, false):
-                db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
-                break;
-        }
-    }
+            (false, true) => OutboxBulkPublishing.Row(new RecordPublished(record.Id, Department, record.Version, metadata, now)),
+            (true, true) => OutboxBulkPublishing.Row(new RecordUpdated(record.Id, Department, record.Version, metadata, now)),
+            (true, false) => OutboxBulkPublishing.Row(new RecordWithdrawn(record.Id, Department, record.Version, now)),
+            _ => null,
+        };
 
     private void AddVersion(ArchiveRecord record, DateTimeOffset now) =>
-        db.RecordVersions.Add(new ArchiveRecordVersion
-        {
-            RecordId = record.Id,
-            Version = record.Version,
-            Metadata = record.ToMetadata(),
-            Status = record.Status,
-            CreatedAt = now,
-            QualityScore = record.QualityScore,
-            QualityIssues = record.QualityIssues,
-        });
+        db.RecordVersions.Add(VersionOf(record, record.ToMetadata(), now));
 
-    // Records compare their keyword lists by reference; their JSON form compares by content.
-    private static bool SameContent(RecordMetadata a, RecordMetadata b) =>
-        JsonSerializer.Serialize(a, JsonSerializerOptions.Web) == JsonSerializer.Serialize(b, JsonSerializerOptions.Web);
+    /// <summary>The version row of <paramref name="record"/>'s current state, whose metadata is <paramref name="metadata"/>.</summary>
+    private static ArchiveRecordVersion VersionOf(ArchiveRecord record, RecordMetadata metadata, DateTimeOffset now) => new()
+    {
+        RecordId = record.Id,
+        Version = record.Version,
+        Metadata = metadata,
+        Status = record.Status,
+        CreatedAt = now,
+        QualityScore = record.QualityScore,
+        QualityIssues = record.QualityIssues,
+    };
+
+    // Records compare their keyword lists by reference: the lists are compared by content, every other field by value.
+    private static bool SameContent(ArchiveRecord record, RecordMetadata metadata) =>
+        record.ToMetadata() with { Keywords = metadata.Keywords } == metadata
+        && record.Keywords.SequenceEqual(metadata.Keywords, StringComparer.Ordinal);
 }

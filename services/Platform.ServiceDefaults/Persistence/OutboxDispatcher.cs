@@ -84,8 +84,10 @@ public sealed partial class OutboxDispatcher<TContext>(
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
+        // The rows are chosen and locked by sequence number alone, then read: when the planner sorts the pending rows (it
+        // does while the table's statistics still say it is small, as after a burst of pushes), it sorts numbers, not bodies.
         var batch = await db.OutboxMessages
-            .FromSqlRaw($"SELECT * FROM {OutboxMessageConfiguration.Table} WHERE dispatched_at IS NULL ORDER BY sequence LIMIT {{0}} FOR UPDATE SKIP LOCKED", options.Value.BatchSize)
+            .FromSqlRaw($"WITH next AS (SELECT sequence FROM {OutboxMessageConfiguration.Table} WHERE dispatched_at IS NULL ORDER BY sequence LIMIT {{0}} FOR UPDATE SKIP LOCKED) SELECT o.* FROM {OutboxMessageConfiguration.Table} o JOIN next ON o.sequence = next.sequence ORDER BY o.sequence", options.Value.BatchSize)
             .ToListAsync(cancellationToken);
 
         // Publishes are started in sequence order and their confirms awaited together: the broker sees them in

@@ -48,7 +48,7 @@ public sealed class SearchLatencyScenario : IScenario
     }
 
     /// <summary>Waits until RabbitMQ's input queues hold no message (management API), at most <paramref name="limit"/>; returns what is left.</summary>
-    private static async Task<long> WaitForEmptyQueuesAsync(TimeSpan limit, CancellationToken cancellationToken)
+    internal static async Task<long> WaitForEmptyQueuesAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
         var management = Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT");
         if (management is null) return -1;
