@@ -30,9 +30,7 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
 
         // Records new to this node are written with one COPY in the batch's transaction (no INSERT per record reading
         // back its search vector); the base class saves what changed in the records that were already here.
-        var added = Db.ChangeTracker.Entries<FederatedRecord>().Where(e => e.State == EntityState.Added).ToList();
-        await Db.CopyAsync(added.ConvertAll(e => e.Entity), cancellationToken);
-        added.ForEach(e => e.State = EntityState.Detached);
+        await Db.CopyAddedAsync<FederatedRecord>(cancellationToken);
         statistics.Changed("federated_records", messages.Count);
     }
 

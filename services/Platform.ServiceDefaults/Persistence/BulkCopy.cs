@@ -17,6 +17,18 @@ public static class BulkCopy
 {
     private static readonly ConcurrentDictionary<(IModel, Type), CopyPlan> Plans = new();
 
+    /// <summary>
+    /// Inserts the <typeparamref name="T"/> entities <paramref name="db"/> tracks as added with one COPY and stops
+    /// tracking them, so that <c>SaveChanges</c> writes only the changes to rows that were already there. For batch
+    /// consumers that add many rows: call it last, once nothing else needs the new entities among the tracked ones.
+    /// </summary>
+    public static async Task CopyAddedAsync<T>(this DbContext db, CancellationToken cancellationToken) where T : class
+    {
+        var added = db.ChangeTracker.Entries<T>().Where(e => e.State == EntityState.Added).ToList();
+        await db.CopyAsync(added.ConvertAll(e => e.Entity), cancellationToken);
+        added.ForEach(e => e.State = EntityState.Detached);
+    }
+
     /// <summary>Inserts <paramref name="rows"/> (new entities, not tracked) in one COPY; a constraint violation fails the whole COPY.</summary>
     public static async Task CopyAsync<T>(this DbContext db, IReadOnlyCollection<T> rows, CancellationToken cancellationToken) where T : class
     {

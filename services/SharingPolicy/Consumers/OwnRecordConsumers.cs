@@ -29,6 +29,10 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
         await Db.PeerRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
         await base.HandleBatchAsync(messages, cancellationToken);
         await AfterBatchAsync(messages, cancellationToken);
+        // Records new to this node are written with one COPY per table in the batch's transaction (one INSERT per
+        // record before); the base class saves what changed in the records that were already here.
+        await Db.CopyAddedAsync<SharedRecord>(cancellationToken);
+        await Db.CopyAddedAsync<PeerRecord>(cancellationToken);
     }
 
     /// <summary>Further work on the batch once every record is tracked at its new version, in the same transaction.</summary>
