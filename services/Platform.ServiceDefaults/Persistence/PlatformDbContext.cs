@@ -22,16 +22,7 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
     public void Publish<T>(T message) where T : class
     {
         HasNewOutboxMessages = true;
-        var current = Activity.Current;
-        OutboxMessages.Add(new OutboxMessage
-        {
-            MessageId = Guid.CreateVersion7(),
-            MessageType = typeof(T).FullName!,
-            Body = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
-            TraceParent = current?.Id,
-            TraceState = current?.TraceStateString,
-            CreatedAt = DateTimeOffset.UtcNow,
-        });
+        OutboxMessages.Add(OutboxBulkPublishing.Row(message));
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
