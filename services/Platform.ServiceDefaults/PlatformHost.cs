@@ -23,8 +23,8 @@ public static class PlatformHost
 
     /// <summary>
     /// Authentication registers ASP.NET Core Data Protection, and with it a hosted service that reads (or creates)
-    /// its key ring at start-up, which loads the XML stack. Only a process that protects data (the notification
-    /// service's webhook secrets) needs the key ring, and it is read on first use there anyway; the others never use it.
+    /// its key ring at start-up, which loads the XML stack. Only a process that protects data needs the key ring (the
+    /// notification service, for webhook secrets, which registers Data Protection again and so keeps the warm-up).
     /// </summary>
     public static IServiceCollection WithoutDataProtectionWarmUp(this IServiceCollection services)
     {
