@@ -78,9 +78,9 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
                 records[metadata.ExternalId] = record;
                 created.Add(record);
                 versions.Add(VersionOf(record, metadata, now));
-                if (record.IsAnnounced)
+                if (Announcement(record, wasAnnounced: false, metadata, now) is { } publication)
                 {
-                    events.Add(OutboxBulkPublishing.Row(new RecordPublished(record.Id, Department, record.Version, metadata, now)));
+                    events.Add(publication);
                 }
                 results.Add(PushedRecord.Of(record, PushOutcome.Created));
                 continue;
@@ -142,7 +142,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         return record;
     }
 
-    /// <summary>The event a pushed change announces to peers, as an outbox row; null when they need not know (the record stays unshared).</summary>
+    /// <summary>The event a pushed record (new, or changed) announces to peers, as an outbox row; null when they need not know (it stays unshared).</summary>
     private OutboxMessage? Announcement(ArchiveRecord record, bool wasAnnounced, RecordMetadata metadata, DateTimeOffset now) =>
         (wasAnnounced, record.IsAnnounced) switch
         {
