@@ -71,12 +71,35 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
         return new Uri(RabbitMq, name);
     }
 
-    /// <summary>How many messages the queue has had acknowledged (management statistics, refreshed every few seconds).</summary>
-    public async Task<long> AcknowledgedAsync(string virtualHost, string queue)
+    /// <summary>
+    /// Binds a new queue of the test's own to an exchange, so that the messages published on it from now on can be read
+    /// back exactly (<see cref="TakeAsync"/>), unlike the broker's statistics, which lag by seconds.
+    /// </summary>
+    public async Task<string> TapAsync(string virtualHost, string exchange)
+    {
+        var queue = $"test-tap-{Guid.NewGuid():N}";
+        using var http = ManagementClient();
+        (await http.PutAsJsonAsync($"api/queues/{virtualHost}/{queue}", new { durable = false, arguments = new Dictionary<string, object> { ["x-expires"] = 600_000 } }))
+            .EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync($"api/bindings/{virtualHost}/e/{Uri.EscapeDataString(exchange)}/q/{queue}", new { routing_key = "" }))
+            .EnsureSuccessStatusCode();
+        return queue;
+    }
+
+    /// <summary>Takes (and removes) every message waiting in a queue and returns their bodies.</summary>
+    public async Task<IReadOnlyList<string>> TakeAsync(string virtualHost, string queue)
     {
         using var http = ManagementClient();
-        var stats = await http.GetFromJsonAsync<QueueStats>($"api/queues/{virtualHost}/{Uri.EscapeDataString(queue)}");
-        return stats?.MessageStats?.Ack ?? 0;
+        var bodies = new List<string>();
+        while (true)
+        {
+            using var response = await http.PostAsJsonAsync($"api/queues/{virtualHost}/{queue}/get",
+                new { count = 100, ackmode = "ack_requeue_false", encoding = "auto" });
+            response.EnsureSuccessStatusCode();
+            var taken = await response.Content.ReadFromJsonAsync<TakenMessage[]>() ?? [];
+            if (taken.Length == 0) return bodies;
+            bodies.AddRange(taken.Select(message => message.Payload));
+        }
     }
 
     public HttpClient ManagementClient()
@@ -101,8 +124,5 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
         RabbitMqManagement = new Uri($"http://{_rabbit.Hostname}:{_rabbit.GetMappedPublicPort(15672)}/");
     }
 
-    private sealed record QueueStats(
-        [property: System.Text.Json.Serialization.JsonPropertyName("message_stats")] MessageStats? MessageStats);
-
-    private sealed record MessageStats(long Ack);
+    private sealed record TakenMessage([property: System.Text.Json.Serialization.JsonPropertyName("payload")] string Payload);
 }
