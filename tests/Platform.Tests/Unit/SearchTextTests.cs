@@ -1,3 +1,4 @@
+using Platform.Contracts;
 using Platform.Catalogue.Model;
 using Shouldly;
 
@@ -11,6 +12,25 @@ public sealed class SearchTextTests
         var tokens = new HashSet<string>();
         SearchText.Tokenize("档案共享 OA系统２０２３", tokens, unigrams: true, bigrams: true);
         tokens.ShouldBe(["档", "案", "共", "享", "档案", "案共", "共享", "oa", "系", "统", "系统", "2023"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void A_record_s_tokens_are_those_of_its_searchable_fields_each_once_in_the_order_first_seen()
+    {
+        var metadata = new RecordMetadata("OA-1", "A012", "A012-2023-Y-0001", "档案共享办法 OA系统", "市档案局", new DateOnly(2023, 5, 8),
+            "市档发〔2023〕12号", "permanent", "public", "administrative", ["档案", "共享"], "关于档案共享的说明，OA 系统 ＶＥＲ２。", "unconditional");
+
+        var text = SearchText.For(metadata);
+
+        text.Split(' ').ShouldBe(["档", "案", "档案", "共", "案共", "享", "共享", "办", "享办", "法", "办法", "oa", "系", "统", "系统",
+            "关", "于", "关于", "于档", "的", "享的", "说", "的说", "明", "说明", "ver2", "市", "市档", "局", "案局", "发", "档发", "2023", "12", "号"]);
+        var expected = new HashSet<string>();
+        foreach (var field in new[] { metadata.Title, "档案", "共享", metadata.Description!, metadata.Creator, metadata.DocumentNumber! })
+        {
+            SearchText.Tokenize(field, expected, unigrams: true, bigrams: true);
+        }
+        text.Split(' ').ShouldBe(expected, ignoreOrder: true);
+        SearchText.For(metadata with { Title = "另一份", Keywords = [], Description = null }).ShouldBe("另 一 另一 份 一份 市 档 市档 案 档案 局 案局 发 档发 2023 12 号");
     }
 
     [Fact]
