@@ -8,9 +8,15 @@ namespace Platform.Benchmarks;
 /// <summary>Raw baselines measured in the same run: what PostgreSQL and RabbitMQ do with no platform in between.</summary>
 public static class Baselines
 {
-    /// <summary>Binary COPY of <paramref name="rows"/> record-shaped rows into a fresh table; rows per second.</summary>
-    public static async Task<double> PostgresCopyAsync(BenchmarkRun run, IReadOnlyList<RecordRow> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Binary COPY of <paramref name="rows"/> record-shaped rows into a fresh table; rows per second. With
+    /// <paramref name="searchIndex"/> the table also has the catalogue's search columns and GIN index, and each row its
+    /// search tokens (cut before the clock starts): what storing a searchable record costs PostgreSQL alone.
+    /// </summary>
+    public static async Task<double> PostgresCopyAsync(BenchmarkRun run, IReadOnlyList<RecordRow> rows, CancellationToken cancellationToken,
+        bool searchIndex = false)
     {
+        var tokens = searchIndex ? rows.Select(r => Catalogue.Model.SearchText.For(r.ToMetadata())).ToArray() : null;
         var database = $"{run.RunId}_baseline_{Guid.NewGuid():N}"[..40];
         await using (var admin = new NpgsqlConnection(run.PostgresServer))
         {
@@ -26,18 +32,25 @@ public static class Baselines
               fonds_code text NOT NULL, archival_code text NOT NULL, title text NOT NULL, creator text NOT NULL, date date NOT NULL,
               retention_period text NOT NULL, classification text NOT NULL, category text, keywords text[] NOT NULL,
               sharing text NOT NULL, created_at timestamptz NOT NULL, UNIQUE (department, external_id))
-            """, connection))
+            """ + (searchIndex ? """
+            ;
+            ALTER TABLE records ADD COLUMN search_tokens text NOT NULL,
+              ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (array_to_tsvector(string_to_array(search_tokens, ' '))) STORED;
+            CREATE INDEX ON records USING gin (search_vector);
+            """ : ""), connection))
         {
             await table.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var watch = Stopwatch.StartNew();
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY records (id, department, external_id, version, fonds_code, archival_code, title, creator, date, retention_period, classification, category, keywords, sharing, created_at) FROM STDIN (FORMAT BINARY)",
+            "COPY records (id, department, external_id, version, fonds_code, archival_code, title, creator, date, retention_period, classification, category, keywords, sharing, created_at"
+            + (searchIndex ? ", search_tokens" : "") + ") FROM STDIN (FORMAT BINARY)",
             cancellationToken))
         {
-            foreach (var row in rows)
+            for (var i = 0; i < rows.Count; i++)
             {
+                var row = rows[i];
                 await copy.StartRowAsync(cancellationToken);
                 await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
                 await copy.WriteAsync("dept-a", NpgsqlDbType.Text, cancellationToken);
@@ -54,6 +67,7 @@ public static class Baselines
                 await copy.WriteAsync(row.Keywords, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync("unconditional", NpgsqlDbType.Text, cancellationToken);
                 await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
+                if (tokens is not null) await copy.WriteAsync(tokens[i], NpgsqlDbType.Text, cancellationToken);
             }
             await copy.CompleteAsync(cancellationToken);
         }
@@ -100,6 +114,9 @@ public sealed record RecordRow(string ExternalId, string FondsCode, string Archi
         "市档案局办公室",
         "administrative",
         ["档案", Subjects[i % Subjects.Length]]);
+
+    public Contracts.RecordMetadata ToMetadata() => new(ExternalId, FondsCode, ArchivalCode, Title, Creator, new DateOnly(2023, 5, 8), null,
+        "permanent", "public", Category, Keywords, null, "unconditional");
 
     public object ToPush() => new
     {
