@@ -13,8 +13,18 @@ public static class Baselines
     /// <paramref name="searchIndex"/> the table also has the catalogue's search columns and GIN index, and each row its
     /// search tokens (cut before the clock starts): what storing a searchable record costs PostgreSQL alone.
     /// </summary>
-    public static async Task<double> PostgresCopyAsync(BenchmarkRun run, IReadOnlyList<RecordRow> rows, CancellationToken cancellationToken,
-        bool searchIndex = false)
+    public static Task<double> PostgresCopyAsync(BenchmarkRun run, IReadOnlyList<RecordRow> rows, CancellationToken cancellationToken,
+        bool searchIndex = false) =>
+        FasterOfTwoAsync(() => PostgresCopyOnceAsync(run, rows, searchIndex, cancellationToken));
+
+    /// <summary>
+    /// The faster of two runs: a baseline's first run on a fresh database or queue pays for cold caches (a quick run's
+    /// first COPY measured at half the rate of the next), which would flatter the platform's ratio.
+    /// </summary>
+    private static async Task<double> FasterOfTwoAsync(Func<Task<double>> measure) => Math.Max(await measure(), await measure());
+
+    private static async Task<double> PostgresCopyOnceAsync(BenchmarkRun run, IReadOnlyList<RecordRow> rows, bool searchIndex,
+        CancellationToken cancellationToken)
     {
         var tokens = searchIndex ? rows.Select(r => Catalogue.Model.SearchText.For(r.ToMetadata())).ToArray() : null;
         var database = $"{run.RunId}_baseline_{Guid.NewGuid():N}"[..40];
@@ -75,7 +85,10 @@ public static class Baselines
     }
 
     /// <summary>Persistent messages of <paramref name="size"/> bytes to a quorum queue with publisher confirms, in batches of 500; messages per second.</summary>
-    public static async Task<double> RabbitPublishAsync(BenchmarkRun run, int count, int size, CancellationToken cancellationToken)
+    public static Task<double> RabbitPublishAsync(BenchmarkRun run, int count, int size, CancellationToken cancellationToken) =>
+        FasterOfTwoAsync(() => RabbitPublishOnceAsync(run, count, size, cancellationToken));
+
+    private static async Task<double> RabbitPublishOnceAsync(BenchmarkRun run, int count, int size, CancellationToken cancellationToken)
     {
         var factory = new ConnectionFactory { Uri = run.RabbitMq };
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
