@@ -41,6 +41,23 @@ public sealed class CpuAccounting
 
     private static readonly string[] Infrastructure = ["database", "broker"];
 
+    /// <summary>
+    /// Waits until the platform's processes are nearly idle (under 10% of a core for half a second), at most
+    /// <paramref name="limit"/>: after a warm-up, so the background JIT recompiling its hot methods is not counted.
+    /// </summary>
+    public static async Task WaitForQuietAsync(BenchmarkRun run, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        var before = Read(run).Sum(p => p.Value);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500, cancellationToken);
+            var now = Read(run).Sum(p => p.Value);
+            if (now - before < 0.05) return;
+            before = now;
+        }
+    }
+
     private static Dictionary<string, double> Read(BenchmarkRun run)
     {
         var seconds = new Dictionary<string, double>();

@@ -56,6 +56,14 @@ public static class BusExtensions
                     host.PublisherConfirmation = true;
                     host.ConnectionName($"{node.Id}.{serviceName}");
                 });
+                // MassTransit writes its JSON indented by default: a run of 100 record events is then mostly indentation,
+                // which every service of every node reads past (Utf8JsonReader.SkipWhiteSpace was the costliest JSON
+                // function in the event consumers, perf) and the broker stores. Readers accept either form.
+                rabbit.ConfigureJsonSerializerOptions(options =>
+                {
+                    options.WriteIndented = false;
+                    return options;
+                });
                 transport?.Invoke(rabbit);
                 rabbit.ConfigureEndpoints(context);
             });

@@ -20,13 +20,29 @@ public abstract class RecordEventConsumer<TMessage>(SharingDbContext db, IOption
 {
     protected abstract Guid RecordIdOf(TMessage message);
 
+    protected abstract string DepartmentOf(TMessage message);
+
     protected bool IsOwn(string department) => department == node.Value.Id;
 
     protected override async Task HandleBatchAsync(IReadOnlyList<Delivered<TMessage>> messages, CancellationToken cancellationToken)
     {
-        var ids = messages.Select(m => RecordIdOf(m.Message)).Distinct().ToList();
-        await Db.Records.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
-        await Db.PeerRecords.Where(r => ids.Contains(r.RecordId)).LoadAsync(cancellationToken);
+        // This department's events are about its own records, other departments' about peer records: each table is read
+        // only for the ids that can be in it (a run of events comes from one department, so usually one table is read).
+        var own = messages.Where(m => IsOwn(DepartmentOf(m.Message))).Select(m => RecordIdOf(m.Message)).Distinct().ToArray();
+        var peers = messages.Where(m => !IsOwn(DepartmentOf(m.Message))).Select(m => RecordIdOf(m.Message)).Distinct().ToArray();
+        // One primary-key lookup per id, whatever the table's statistics say: `record_id = ANY(ids)` was planned as a
+        // sequential scan while a table filled faster than autovacuum analysed it (2.3 ms instead of 0.3 ms a run of 100 at
+        // 25,000 rows, and growing with the table; 11% of the database's CPU in the events benchmark).
+        if (own.Length > 0)
+        {
+            await Db.Records.FromSql($"SELECT r.* FROM unnest({own}) AS k(id) CROSS JOIN LATERAL (SELECT * FROM shared_records WHERE record_id = k.id OFFSET 0) r")
+                .LoadAsync(cancellationToken);
+        }
+        if (peers.Length > 0)
+        {
+            await Db.PeerRecords.FromSql($"SELECT r.* FROM unnest({peers}) AS k(id) CROSS JOIN LATERAL (SELECT * FROM peer_records WHERE record_id = k.id OFFSET 0) r")
+                .LoadAsync(cancellationToken);
+        }
         await base.HandleBatchAsync(messages, cancellationToken);
         await AfterBatchAsync(messages, cancellationToken);
         // Records new to this node are written with one COPY per table in the batch's transaction (one INSERT per
@@ -105,6 +121,8 @@ public sealed class OwnRecordPublishedConsumer(SharingDbContext db, IOptions<Nod
 {
     protected override Guid RecordIdOf(RecordPublished message) => message.RecordId;
 
+    protected override string DepartmentOf(RecordPublished message) => message.Department;
+
     protected override Task AfterBatchAsync(IReadOnlyList<Delivered<RecordPublished>> messages, CancellationToken cancellationToken) =>
         offers.OfferAsync([.. messages.Select(m => m.Message).Where(m => IsOwn(m.Department))
             .Select(m => (m.RecordId, m.Department, m.Version, m.Metadata.Title))], cancellationToken);
@@ -123,6 +141,8 @@ public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeO
 {
     protected override Guid RecordIdOf(RecordUpdated message) => message.RecordId;
 
+    protected override string DepartmentOf(RecordUpdated message) => message.Department;
+
     protected override Task AfterBatchAsync(IReadOnlyList<Delivered<RecordUpdated>> messages, CancellationToken cancellationToken) =>
         offers.OfferAsync([.. messages.Select(m => m.Message).Where(m => IsOwn(m.Department))
             .Select(m => (m.RecordId, m.Department, m.Version, m.Metadata.Title))], cancellationToken);
@@ -138,6 +158,8 @@ public sealed class OwnRecordUpdatedConsumer(SharingDbContext db, IOptions<NodeO
 public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<NodeOptions> node) : RecordEventConsumer<RecordWithdrawn>(db, node)
 {
     protected override Guid RecordIdOf(RecordWithdrawn message) => message.RecordId;
+
+    protected override string DepartmentOf(RecordWithdrawn message) => message.Department;
 
     protected override Task HandleAsync(Delivered<RecordWithdrawn> context, CancellationToken cancellationToken)
     {
