@@ -20,9 +20,12 @@ public sealed class OutboxOptions
 
     /// <summary>
     /// Consecutive record events (published, updated, withdrawn) go out together, up to this many in one
-    /// <see cref="Contracts.RecordEventBatch"/>; 1 publishes each on its own.
+    /// <see cref="Contracts.RecordEventBatch"/>; 1 publishes each on its own. 500 (one dispatch round's worth) rather than
+    /// 100: every run costs each of the 8 receiving services a transaction, an inbox statement, a context and a trip through
+    /// MassTransit, and the database and broker their commits; in the events benchmark 0.42 instead of 0.70 ms of CPU per
+    /// event, 3,571 instead of 1,780 events/s.
     /// </summary>
-    public int RecordEventBatchSize { get; set; } = 100;
+    public int RecordEventBatchSize { get; set; } = 500;
 }
 
 /// <summary>
