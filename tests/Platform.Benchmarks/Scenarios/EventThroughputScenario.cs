@@ -54,7 +54,8 @@ public sealed class EventThroughputScenario : IScenario
         return JsonSerializer.Serialize(message, JsonSerializerOptions.Web);
     }).ToArray();
 
-    private static async Task CopyIntoOutboxAsync(BenchmarkRun run, string[] bodies, CancellationToken cancellationToken)
+    /// <summary>Commits RecordPublished <paramref name="bodies"/> into dept-a's catalogue outbox in one COPY, as a bulk ingest would.</summary>
+    internal static async Task CopyIntoOutboxAsync(BenchmarkRun run, string[] bodies, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue"));
         await connection.OpenAsync(cancellationToken);
@@ -103,21 +104,18 @@ public sealed class EventThroughputScenario : IScenario
         return true;
     }
 
-    private static async Task<long> PublishedSinceAsync(BenchmarkRun run, DateTimeOffset since, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(run.DeptB.DatabaseConnectionString("catalogue"));
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM federated_records WHERE published_at >= @since", connection);
-        command.Parameters.AddWithValue("since", since);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    private static Task<long> PublishedSinceAsync(BenchmarkRun run, DateTimeOffset since, CancellationToken cancellationToken) =>
+        CountFederatedAsync(run, "published_at >= @value", since, cancellationToken);
 
-    private static async Task<long> FederatedCountAsync(BenchmarkRun run, string pattern, CancellationToken cancellationToken)
+    private static Task<long> FederatedCountAsync(BenchmarkRun run, string pattern, CancellationToken cancellationToken) =>
+        CountFederatedAsync(run, "metadata->>'externalId' LIKE @value", pattern, cancellationToken);
+
+    private static async Task<long> CountFederatedAsync(BenchmarkRun run, string condition, object value, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(run.DeptB.DatabaseConnectionString("catalogue"));
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM federated_records WHERE metadata->>'externalId' LIKE @prefix", connection);
-        command.Parameters.AddWithValue("prefix", pattern);
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM federated_records WHERE {condition}", connection);
+        command.Parameters.AddWithValue("value", value);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

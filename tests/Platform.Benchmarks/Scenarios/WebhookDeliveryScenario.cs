@@ -42,7 +42,7 @@ public sealed class WebhookDeliveryScenario : IScenario
             receiver.Reset();
             var watch = Stopwatch.StartNew();
             var count = Burst(subscriptions);
-            await InsertOutboxAsync(run, Enumerable.Range(0, count).Select(i => Body(run, fonds, i)).ToArray(), cancellationToken);
+            await EventThroughputScenario.CopyIntoOutboxAsync(run, Enumerable.Range(0, count).Select(i => Body(run, fonds, i)).ToArray(), cancellationToken);
             var expected = count * subscriptions;
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
             while (receiver.Count < expected && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
@@ -101,24 +101,6 @@ public sealed class WebhookDeliveryScenario : IScenario
             filters = new { fonds = new[] { fonds } },
         }, JsonSerializerOptions.Web);
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Subscribing failed: {await response.Content.ReadAsStringAsync()}");
-    }
-
-    private static async Task InsertOutboxAsync(BenchmarkRun run, string[] bodies, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue"));
-        await connection.OpenAsync(cancellationToken);
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY outbox_messages (message_id, message_type, body, created_at, attempts) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var body in bodies)
-        {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(typeof(RecordPublished).FullName!, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(body, NpgsqlDbType.Jsonb, cancellationToken);
-            await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(0, NpgsqlDbType.Integer, cancellationToken);
-        }
-        await copy.CompleteAsync(cancellationToken);
     }
 
     private static async Task<double> RawPostsPerSecondAsync(Receiver receiver, string body, int count, CancellationToken cancellationToken)
