@@ -5,7 +5,7 @@ namespace Platform.Benchmarks.Scenarios;
 
 /// <summary>
 /// 100,000 records (quick: 5,000) pushed through dept-a's gateway in batches of 1,000 by 4 concurrent clients, after a
-/// warm-up of 10,000 (quick: 3,000) others, against a raw COPY of the same rows. Leaves the records in place for <see cref="SearchLatencyScenario"/>.
+/// warm-up of 10,000 (quick: 1,000) others, against a raw COPY of the same rows. Leaves the records in place for <see cref="SearchLatencyScenario"/>.
 /// </summary>
 public sealed class BatchIngestionScenario : IScenario
 {
@@ -25,7 +25,7 @@ public sealed class BatchIngestionScenario : IScenario
 
         // Warm-up: a few batches of other records through the same path, their events fanned out, then a pause until the
         // processes are idle, so the timed run measures the platform, not the JIT compiling freshly started services.
-        var warmUp = Enumerable.Range(0, run.Size(10_000, 3_000)).Select(i => RecordRow.Generate(run.RunId + "-warm", i)).ToArray();
+        var warmUp = Enumerable.Range(0, run.Size(10_000, 1_000)).Select(i => RecordRow.Generate(run.RunId + "-warm", i)).ToArray();
         var warmFailures = new Pushes();
         await PushAsync(http, warmUp, warmFailures);
         await SearchLatencyScenario.WaitForEmptyQueuesAsync(run.Duration(300, 30), cancellationToken);

@@ -10,13 +10,12 @@ namespace Platform.Benchmarks.Scenarios;
 /// </summary>
 /// <remarks>
 /// "Idle" is read once the node has settled: no traffic, and no process's RSS moved by 1 MB or more over the last
-/// three readings 3 s apart (at most 60 s). Right after start-up the processes are still warming up (first sweeps and
+/// three readings 3 s apart (at most 60 s; 20 s with --quick). Right after start-up the processes are still warming up (first sweeps and
 /// queries, JIT, the start-up garbage not collected yet), which is not how an idle node sits.
 /// </remarks>
 public sealed class MemoryScenario(string when, bool settle = false) : IScenario
 {
     private static readonly TimeSpan Reading = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan MostSettling = TimeSpan.FromSeconds(60);
 
     public string Name => $"memory ({when})";
 
@@ -24,7 +23,7 @@ public sealed class MemoryScenario(string when, bool settle = false) : IScenario
     {
         if (settle)
         {
-            var waited = await SettleAsync(run, cancellationToken);
+            var waited = await SettleAsync(run, run.Duration(60, 20), cancellationToken);
             run.Add(new Figure(Name, "settled after (no traffic; RSS steady within 1 MB for 3 readings)", waited.TotalSeconds, "s"));
         }
         foreach (var (process, pid) in run.DeptA.ProcessIds)
@@ -38,12 +37,12 @@ public sealed class MemoryScenario(string when, bool settle = false) : IScenario
         }
     }
 
-    private static async Task<TimeSpan> SettleAsync(BenchmarkRun run, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> SettleAsync(BenchmarkRun run, TimeSpan most, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
         var previous = Readings(run);
         var steady = 0;
-        while (steady < 3 && DateTimeOffset.UtcNow - started < MostSettling)
+        while (steady < 3 && DateTimeOffset.UtcNow - started < most)
         {
             await Task.Delay(Reading, cancellationToken);
             var current = Readings(run);
