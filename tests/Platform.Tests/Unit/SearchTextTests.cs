@@ -31,6 +31,9 @@ public sealed class SearchTextTests
         }
         text.Split(' ').ShouldBe(expected, ignoreOrder: true);
         SearchText.For(metadata with { Title = "另一份", Keywords = [], Description = null }).ShouldBe("另 一 另一 份 一份 市 档 市档 案 档案 局 案局 发 档发 2023 12 号");
+        var longWord = string.Concat(Enumerable.Repeat("ABCDEFGHIJ", 15));
+        SearchText.For(metadata with { Title = $"档案{longWord}档案", Keywords = [], Description = null, DocumentNumber = null, Creator = longWord })
+            .ShouldBe($"档 案 档案 {longWord.ToLowerInvariant()}");
     }
 
     [Fact]
