@@ -20,6 +20,18 @@ public static class Telemetry
 
     public static readonly ActivitySource Source = new(SourceName);
 
+    /// <summary>
+    /// Starts the producer span of a message sent later from a table (the outbox, the saga's scheduled timeouts), as a
+    /// child of the W3C trace context stored with it, so the send continues the trace of the work that stored it.
+    /// </summary>
+    public static Activity? StartStoredSend(string name, string? traceParent, string? traceState, Guid messageId)
+    {
+        ActivityContext.TryParse(traceParent, traceState, out var parent);
+        var activity = Source.StartActivity(name, ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.message.id", messageId);
+        return activity;
+    }
+
     /// <summary>Most series one metric keeps per process unless <c>Telemetry:MetricSeriesLimit</c> says otherwise.</summary>
     internal const int DefaultMetricSeriesLimit = 500;
 

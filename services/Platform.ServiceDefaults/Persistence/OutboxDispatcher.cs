@@ -185,9 +185,7 @@ public sealed partial class OutboxDispatcher<TContext>(
 
     private async Task PublishAsync(object body, Guid messageId, OutboxMessage traced, string detail, CancellationToken cancellationToken)
     {
-        ActivityContext.TryParse(traced.TraceParent, traced.TraceState, out var parent);
-        using var activity = Telemetry.Source.StartActivity($"outbox publish {body.GetType().Name}{detail}", ActivityKind.Producer, parent);
-        activity?.SetTag("messaging.message.id", messageId);
+        using var activity = Telemetry.StartStoredSend($"outbox publish {body.GetType().Name}{detail}", traced.TraceParent, traced.TraceState, messageId);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.PublishTimeout);

@@ -136,9 +136,7 @@ internal sealed partial class DeferredMessageDispatcher(IServiceScopeFactory sco
                 var body = JsonSerializer.Deserialize(message.Body, type, JsonSerializerOptions.Web)!;
                 var endpoint = await bus.GetSendEndpoint(new Uri(message.Destination));
                 // Sent within the trace of the transition that scheduled it (MassTransit carries the current activity).
-                ActivityContext.TryParse(message.TraceParent, message.TraceState, out var parent);
-                using var activity = Telemetry.Source.StartActivity($"scheduled send {type.Name}", ActivityKind.Producer, parent);
-                activity?.SetTag("messaging.message.id", message.TokenId);
+                using var activity = Telemetry.StartStoredSend($"scheduled send {type.Name}", message.TraceParent, message.TraceState, message.TokenId);
                 await endpoint.Send(body, type, context =>
                 {
                     context.MessageId = message.TokenId;
