@@ -68,7 +68,6 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         var created = new List<ArchiveRecord>();
         var versions = new List<ArchiveRecordVersion>();
         var events = new List<OutboxMessage>();
-        var updated = false;
         var results = new List<PushedRecord>(items.Count);
         foreach (var metadata in items)
         {
@@ -94,7 +93,6 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
 
             var wasAnnounced = record.IsAnnounced;
             record.Apply(metadata, now);
-            updated = true;
             versions.Add(VersionOf(record, metadata, now));
             if (Announcement(record, wasAnnounced, metadata, now) is { } announcement)
             {
@@ -107,7 +105,8 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.CopyAsync(created, cancellationToken);
-            if (updated)
+            // Every new or changed record has one version row: more rows than new records means some existing ones changed.
+            if (versions.Count > created.Count)
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
