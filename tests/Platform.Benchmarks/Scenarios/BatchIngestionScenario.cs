@@ -26,8 +26,8 @@ public sealed class BatchIngestionScenario : IScenario
         // Warm-up: a few batches of other records through the same path, their events fanned out, then a pause until the
         // processes are idle, so the timed run measures the platform, not the JIT compiling freshly started services.
         var warmUp = Enumerable.Range(0, run.Size(10_000, 1_000)).Select(i => RecordRow.Generate(run.RunId + "-warm", i)).ToArray();
-        var warmFailures = new Pushes();
-        await PushAsync(http, warmUp, warmFailures);
+        var warmUpPushes = new Pushes();
+        await PushAsync(http, warmUp, warmUpPushes);
         await SearchLatencyScenario.WaitForEmptyQueuesAsync(run.Duration(300, 30), cancellationToken);
         await CpuAccounting.WaitForQuietAsync(run, TimeSpan.FromSeconds(30), cancellationToken);
 
@@ -37,7 +37,6 @@ public sealed class BatchIngestionScenario : IScenario
         await PushAsync(http, rows, pushes);
         var rate = count / watch.Elapsed.TotalSeconds;
         var sorted = pushes.Latencies.Order().ToArray();
-        var (rejected, failedBatches, failures) = (pushes.Rejected, pushes.FailedBatches, pushes.Failures);
 
         run.Add(new Figure(Name, $"records/s ({count:N0} records, batches of {BatchSize:N0}, 4 clients)", rate, "rec/s",
             "raw PostgreSQL COPY", copyRate, "≥ 25% of COPY"));
@@ -52,10 +51,9 @@ public sealed class BatchIngestionScenario : IScenario
         var left = await SearchLatencyScenario.WaitForEmptyQueuesAsync(run.Duration(600, 30), cancellationToken);
         run.Add(new Figure(Name, $"event backlog drained after the batches ({left:N0} messages left)", drain.Elapsed.TotalSeconds, "s"));
         cpu.Report(Name, count, "record (batches and their event fan-out)");
-        var statuses = failures.IsEmpty ? "" : $" (failed batches answered {string.Join(", ", failures.Order())})";
-        run.Add(new Figure(Name, $"failed batches + rejected records{statuses}", failedBatches + rejected, "items"));
-        run.Add(new Figure(Name, $"warm-up before timing ({warmUp.Length:N0} records): failed batches + rejected records",
-            warmFailures.FailedBatches + warmFailures.Rejected, "items"));
+        run.Add(new Figure(Name, $"failed batches + rejected records{pushes.Statuses}", pushes.Failed, "items"));
+        run.Add(new Figure(Name, $"warm-up before timing ({warmUp.Length:N0} records): failed batches + rejected records{warmUpPushes.Statuses}",
+            warmUpPushes.Failed, "items"));
     }
 
     /// <summary>Pushes <paramref name="rows"/> in batches from 4 concurrent clients, recording each batch's latency and outcome.</summary>
@@ -90,5 +88,9 @@ public sealed class BatchIngestionScenario : IScenario
         public readonly System.Collections.Concurrent.ConcurrentBag<int> Failures = [];
         public long Rejected;
         public long FailedBatches;
+
+        public long Failed => FailedBatches + Rejected;
+
+        public string Statuses => Failures.IsEmpty ? "" : $" (failed batches answered {string.Join(", ", Failures.Order())})";
     }
 }
