@@ -202,6 +202,9 @@ public sealed class PlatformNode : IAsyncDisposable
             ["ConnectionStrings__RabbitMq"] = _rabbitMq.ToString(),
             ["Auth__Authority"] = Gateway.ToString(),
             ["OTEL_SERVICE_NAME"] = $"{Id}-{process}",
+            // Each line of a node's log (kept under node-logs/) carries its time, so a slow step can be placed.
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true",
             ["Notification__AllowPrivateTargets"] = "true",
             ["Notification__FirstRetryDelay"] = "00:00:00.500",
             ["Notification__MaxRetryDelay"] = "00:00:02",
@@ -321,7 +324,9 @@ public sealed class PlatformNode : IAsyncDisposable
     /// <summary>An HTTP client on this node's gateway carrying a token of <paramref name="client"/>.</summary>
     public async Task<HttpClient> HttpAsync((string Id, string Secret)? client = null)
     {
-        var http = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(30) };
+        // Longer than the services' own waits (a reviewer's decision waits up to Sharing:ReviewTimeout, 30 s, for the
+        // saga), so a slow step shows as the service's answer (503 problem details) rather than the client giving up.
+        var http = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(client));
         return http;
     }
