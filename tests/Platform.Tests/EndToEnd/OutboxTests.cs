@@ -32,7 +32,7 @@ public sealed class OutboxTests(TwoNodePlatform platform)
         }
         finally
         {
-            platform.DeptABroker.Restore();
+            await platform.RestoreDeptABrokerAsync();
         }
 
         await Eventually.Until(() => AuditEntriesAsync(deptA, id), count => count > 0, Patience, "the audit entry after the broker came back");

@@ -29,7 +29,7 @@ public sealed class OwnerOfflineTests(TwoNodePlatform platform)
         }
         finally
         {
-            platform.DeptABroker.Restore();
+            await platform.RestoreDeptABrokerAsync();
         }
 
         var approved = await Eventually.Until(() => flow.Requester.GetJsonAsync($"api/sharing/requests/{requestId}"),

@@ -264,7 +264,17 @@ public sealed class PlatformNode : IAsyncDisposable
         }
     }
 
-    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitForEachProcessAsync(timeout, "ready", _ => true);
+
+    /// <summary>
+    /// Every process ready and reporting Healthy: its bus connected and each receive endpoint consuming. A bus still
+    /// reconnecting after the broker came back reports Degraded, which /health/ready answers with 200 (the process can
+    /// serve HTTP), while its endpoints wait out MassTransit's reconnect back-off (up to 30 s).
+    /// </summary>
+    public Task WaitUntilHealthyAsync(TimeSpan timeout) =>
+        WaitForEachProcessAsync(timeout, "healthy", report => report.GetProperty("status").GetString() == "Healthy");
+
+    private async Task WaitForEachProcessAsync(TimeSpan timeout, string state, Func<JsonElement, bool> reportSays)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -279,7 +289,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 try
                 {
                     using var response = await http.GetAsync(new Uri(ServiceUrl(name), "health/ready"));
-                    if (response.IsSuccessStatusCode) break;
+                    if (response.IsSuccessStatusCode && reportSays(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement)) break;
                 }
                 catch (HttpRequestException)
                 {
@@ -289,7 +299,7 @@ public sealed class PlatformNode : IAsyncDisposable
                 }
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{Id}-{name} was not ready within {timeout}:\n{LogTail(name)}");
+                    throw new TimeoutException($"{Id}-{name} was not {state} within {timeout}:\n{LogTail(name)}");
                 }
                 await Task.Delay(250);
             }

@@ -21,6 +21,17 @@ public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncL
 
     public Uri VirtualHost { get; private set; } = null!;
 
+    /// <summary>
+    /// Gives dept-a its broker back and waits until each of its processes is healthy again (every receive endpoint
+    /// consuming). Each endpoint reconnects on MassTransit's own back-off, up to 30 s after the broker returns; without the
+    /// wait, the next test could meet one still away, e.g. a reviewer's decision waiting for a saga that is not consuming yet.
+    /// </summary>
+    public async Task RestoreDeptABrokerAsync()
+    {
+        DeptABroker.Restore();
+        await DeptA.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+    }
+
     public async ValueTask InitializeAsync()
     {
         VirtualHost = await infrastructure.CreateVirtualHostAsync(RunId);
