@@ -10,11 +10,11 @@ namespace Platform.Benchmarks.Scenarios;
 /// </summary>
 /// <remarks>
 /// "Idle" is read once the node has settled: no traffic, and no process's RSS moved by 1 MB or more over the last
-/// three readings 3 s apart (at most 60 s; 20 s with --quick). Right after start-up the processes are still warming up (first sweeps and
+/// three readings 3 s apart (at most 60 s; 15 s with --quick). Right after start-up the processes are still warming up (first sweeps and
 /// queries, JIT, the start-up garbage not collected yet), which is not how an idle node sits. An idle process still
 /// moves: its timers and pollers allocate, and its GC heap grows by several MB until the next collection gives the
 /// pages back (a sawtooth, see docs/MEMORY.md). So idle RSS is the mean of readings 3 s apart over a window (30 s;
-/// 9 s with --quick), with their lowest and highest beside it, rather than one reading at a random point of the saw.
+/// 6 s with --quick), with the highest reading beside it, rather than one reading at a random point of the saw.
 /// </remarks>
 public sealed class MemoryScenario(string when, bool settle = false) : IScenario
 {
@@ -28,9 +28,9 @@ public sealed class MemoryScenario(string when, bool settle = false) : IScenario
         var window = TimeSpan.Zero;
         if (settle)
         {
-            var waited = await SettleAsync(run, run.Duration(60, 20), cancellationToken);
+            var waited = await SettleAsync(run, run.Duration(60, 15), cancellationToken);
             run.Add(new Figure(Name, "settled after (no traffic; RSS steady within 1 MB for 3 readings)", waited.TotalSeconds, "s"));
-            window = run.Duration(30, 9);
+            window = run.Duration(30, 6);
             for (var started = DateTimeOffset.UtcNow; DateTimeOffset.UtcNow - started < window;)
             {
                 samples.Add(Sample(run));
