@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 
 namespace Platform.ServiceDefaults.Persistence;
 
@@ -14,7 +15,7 @@ public static class DatabaseExtensions
     public static WebApplicationBuilder AddServiceDatabase<TContext>(this WebApplicationBuilder builder)
         where TContext : PlatformDbContext
     {
-        var connectionString = builder.Configuration.RequiredConnectionString("Database");
+        var connectionString = WithAutoPrepare(builder.Configuration.RequiredConnectionString("Database"));
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OutboxSignal>();
@@ -43,6 +44,22 @@ public static class DatabaseExtensions
         Func<IServiceProvider, CancellationToken, Task>? afterMigration = null)
         where TContext : DbContext =>
         services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DatabaseMigrator<TContext>>(provider, afterMigration ?? NoSeed));
+
+    /// <summary>
+    /// Lets Npgsql prepare the statements a service runs again and again (after 5 uses, up to 50 per connection), so
+    /// PostgreSQL parses and plans them once per connection instead of on every call. A connection string that sets
+    /// <c>Max Auto Prepare</c> itself (0 turns it off, e.g. behind a pooler in transaction mode) is left as it is.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            settings.MaxAutoPrepare = 50;
+        }
+        return settings.ConnectionString;
+    }
 
     private static Task NoSeed(IServiceProvider services, CancellationToken cancellationToken) => Task.CompletedTask;
 }

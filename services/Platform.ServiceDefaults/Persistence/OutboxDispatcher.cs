@@ -87,6 +87,12 @@ public sealed partial class OutboxDispatcher<TContext>(
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
+        // The next rows are read in sequence order from the pending index, which stops after the limit. While the table's
+        // statistics still say few rows are pending (a burst into the outbox), the planner otherwise takes a bitmap scan
+        // of that index and sorts: it visits every pending entry, and the entries of rows dispatched since the last vacuum
+        // (a bitmap scan never marks them dead), 40,000 after a burst of 20,000 events: 27 ms a round instead of 7, 14% of the
+        // database's time in the events benchmark (pg_stat_statements). Only this transaction is affected.
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_bitmapscan = off", cancellationToken);
         // The rows are chosen and locked by sequence number alone, then read: when the planner sorts the pending rows (it
         // does while the table's statistics still say it is small, as after a burst of pushes), it sorts numbers, not bodies.
         var batch = await db.OutboxMessages

@@ -45,9 +45,16 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         (await platform.DeptA.CountAsync("catalogue",
                 "SELECT count(*) FROM outbox_messages WHERE message_type LIKE '%RecordPublished' AND dispatched_at IS NOT NULL AND body->>'recordId' = ANY(@ids)", ids))
             .ShouldBe(ids.Length);
+        // dept-a's audit consumes the runs on its own queue, as fast as or slower than the services waited for above.
+        await Eventually.Until(() => platform.DeptA.CountAsync("audit",
+                "SELECT count(*) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids),
+            count => count >= ids.Length, Patience, "every record audited at dept-a");
         var entries = await platform.DeptA.CountAsync("audit",
             "SELECT count(DISTINCT message_id) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids);
         entries.ShouldBe(ids.Length, "one audit entry per event, keyed by the event's own id");
+        (await platform.DeptA.CountAsync("audit",
+                "SELECT count(*) FROM audit_entries WHERE action = 'record.published' AND subject = ANY(@ids)", ids))
+            .ShouldBe(ids.Length, "and no event audited twice");
     }
 
     [Fact]
