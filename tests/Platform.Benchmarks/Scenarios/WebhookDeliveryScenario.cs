@@ -51,17 +51,25 @@ public sealed class WebhookDeliveryScenario : IScenario
                 rate, "del/s", "plain sequential HTTP POST", raw, subscriptions == 1 ? "ordered: one at a time" : "≥ 500 del/s"));
         }
 
-        var latencyFonds = $"L{run.RunId[1..5].ToUpperInvariant()}";
-        await SubscribeAsync(deptB, receiver, latencyFonds);
-        receiver.Reset();
-        var events = run.Size(1_000, 100);
-        var interval = TimeSpan.FromMilliseconds(20);
-        var pacing = Stopwatch.StartNew();
         using var deptA = await run.DeptA.HttpAsync();
+        // A light steady rate shows the path's own latency; 50/s one push at a time is close to what this 2-core machine
+        // sustains with every event's fan-out (8 consumers), so there the pushes themselves start to queue.
+        await MeasureLatencyAsync(run, receiver, deptA, deptB, perSecond: 10, run.Size(200, 30), target: null, cancellationToken);
+        await MeasureLatencyAsync(run, receiver, deptA, deptB, perSecond: 50, run.Size(1_000, 100), target: "≤ 1,000 ms", cancellationToken);
+    }
+
+    private async Task MeasureLatencyAsync(BenchmarkRun run, Receiver receiver, HttpClient deptA, HttpClient deptB, int perSecond, int events,
+        string? target, CancellationToken cancellationToken)
+    {
+        var fonds = $"L{perSecond}{run.RunId[1..5].ToUpperInvariant()}";
+        await SubscribeAsync(deptB, receiver, fonds);
+        receiver.Reset();
+        var interval = TimeSpan.FromSeconds(1.0 / perSecond);
+        var pacing = Stopwatch.StartNew();
         var pushes = new List<Task<(bool Pushed, double Milliseconds)>>(events);
         for (var i = 0; i < events; i++)
         {
-            var row = RecordRow.Generate($"{run.RunId}-{latencyFonds}", i) with { FondsCode = latencyFonds, ArchivalCode = $"{latencyFonds}-2023-Y-{i + 1}" };
+            var row = RecordRow.Generate($"{run.RunId}-{fonds}", i) with { FondsCode = fonds, ArchivalCode = $"{fonds}-2023-Y-{i + 1}" };
             pushes.Add(PushAsync(deptA, row, cancellationToken));
             var next = interval * (i + 1) - pacing.Elapsed;
             if (next > TimeSpan.Zero) await Task.Delay(next, cancellationToken);
@@ -71,12 +79,11 @@ public sealed class WebhookDeliveryScenario : IScenario
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         while (receiver.Count < events && DateTime.UtcNow < until) await Task.Delay(50, cancellationToken);
         var latencies = receiver.Latencies.Order().ToList();
-        run.Add(new Figure(Name, $"event-to-delivery p50 at {1 / interval.TotalSeconds:N0} ev/s ({latencies.Count:N0} of {events:N0})",
+        run.Add(new Figure(Name, $"event-to-delivery p50 at {perSecond} pushes/s ({latencies.Count:N0} of {events:N0})",
             LoadGenerator.Percentile(latencies, 0.50), "ms"));
-        run.Add(new Figure(Name, $"event-to-delivery p95 at {1 / interval.TotalSeconds:N0} ev/s", LoadGenerator.Percentile(latencies, 0.95), "ms",
-            Target: "≤ 1,000 ms"));
-        run.Add(new Figure(Name, "push p95 (request → 201) while measuring latency", LoadGenerator.Percentile(pushLatencies, 0.95), "ms"));
-        run.Add(new Figure(Name, "pushes failed while measuring latency", pushed.Count(p => !p.Pushed), "records"));
+        run.Add(new Figure(Name, $"event-to-delivery p95 at {perSecond} pushes/s", LoadGenerator.Percentile(latencies, 0.95), "ms", Target: target));
+        run.Add(new Figure(Name, $"push p95 (request → 201) at {perSecond} pushes/s", LoadGenerator.Percentile(pushLatencies, 0.95), "ms"));
+        run.Add(new Figure(Name, $"pushes failed at {perSecond} pushes/s", pushed.Count(p => !p.Pushed), "records"));
     }
 
     private static async Task<(bool Pushed, double Milliseconds)> PushAsync(HttpClient deptA, RecordRow row, CancellationToken cancellationToken)
