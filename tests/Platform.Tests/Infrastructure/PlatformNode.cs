@@ -264,7 +264,7 @@ public sealed class PlatformNode : IAsyncDisposable
         }
     }
 
-    public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitForEachProcessAsync(timeout, "ready", _ => true);
+    public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitForEachProcessAsync(timeout, "ready", reportSays: null);
 
     /// <summary>
     /// Every process ready and reporting Healthy: its bus connected and each receive endpoint consuming. A bus still
@@ -274,7 +274,7 @@ public sealed class PlatformNode : IAsyncDisposable
     public Task WaitUntilHealthyAsync(TimeSpan timeout) =>
         WaitForEachProcessAsync(timeout, "healthy", report => report.GetProperty("status").GetString() == "Healthy");
 
-    private async Task WaitForEachProcessAsync(TimeSpan timeout, string state, Func<JsonElement, bool> reportSays)
+    private async Task WaitForEachProcessAsync(TimeSpan timeout, string state, Func<JsonElement, bool>? reportSays)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -289,7 +289,8 @@ public sealed class PlatformNode : IAsyncDisposable
                 try
                 {
                     using var response = await http.GetAsync(new Uri(ServiceUrl(name), "health/ready"));
-                    if (response.IsSuccessStatusCode && reportSays(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement)) break;
+                    if (response.IsSuccessStatusCode
+                        && (reportSays is null || reportSays(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement))) break;
                 }
                 catch (HttpRequestException)
                 {
