@@ -128,6 +128,10 @@ public sealed record RecordRow(string ExternalId, string FondsCode, string Archi
         "administrative",
         ["档案", Subjects[i % Subjects.Length]]);
 
+    /// <summary>The RecordPublished event of this row as dept-a's catalogue writes it into its outbox (JSON body).</summary>
+    public string ToPublishedEvent() => System.Text.Json.JsonSerializer.Serialize(
+        new Contracts.RecordPublished(Guid.CreateVersion7(), "dept-a", 1, ToMetadata(), DateTimeOffset.UtcNow), System.Text.Json.JsonSerializerOptions.Web);
+
     public Contracts.RecordMetadata ToMetadata() => new(ExternalId, FondsCode, ArchivalCode, Title, Creator, new DateOnly(2023, 5, 8), null,
         "permanent", "public", Category, Keywords, null, "unconditional");
 

@@ -64,15 +64,8 @@ public sealed class EventThroughputScenario : IScenario
         await checkpoint.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static string[] Bodies(string prefix, int count) => Enumerable.Range(0, count).Select(i =>
-    {
-        var row = RecordRow.Generate(prefix, i);
-        var message = new RecordPublished(Guid.CreateVersion7(), "dept-a", 1,
-            new RecordMetadata(row.ExternalId, row.FondsCode, row.ArchivalCode, row.Title, row.Creator, new DateOnly(2023, 5, 8), null,
-                "permanent", "public", row.Category, row.Keywords, null, "unconditional"),
-            DateTimeOffset.UtcNow);
-        return JsonSerializer.Serialize(message, JsonSerializerOptions.Web);
-    }).ToArray();
+    private static string[] Bodies(string prefix, int count) =>
+        Enumerable.Range(0, count).Select(i => RecordRow.Generate(prefix, i).ToPublishedEvent()).ToArray();
 
     /// <summary>Commits RecordPublished <paramref name="bodies"/> into dept-a's catalogue outbox in one COPY, as a bulk ingest would.</summary>
     internal static async Task CopyIntoOutboxAsync(BenchmarkRun run, string[] bodies, CancellationToken cancellationToken)

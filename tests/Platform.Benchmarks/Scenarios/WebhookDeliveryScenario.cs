@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Platform.Contracts;
 
 namespace Platform.Benchmarks.Scenarios;
 
@@ -32,7 +31,7 @@ public sealed class WebhookDeliveryScenario : IScenario
         // One subscription is delivered to in order, one at a time (~20/s here): quick runs keep that burst small.
         int Burst(int subscriptions) => subscriptions == 1 ? run.Size(1_000, 100) : run.Size(5_000, 300);
 
-        var sample = Body(run, "RAW", 0);
+        var sample = Row(run, "RAW", 0).ToPublishedEvent();
         var raw = await RawPostsPerSecondAsync(receiver, sample, run.Size(5_000, 300), cancellationToken);
 
         foreach (var subscriptions in new[] { 1, 8 })
@@ -42,7 +41,7 @@ public sealed class WebhookDeliveryScenario : IScenario
             receiver.Reset();
             var watch = Stopwatch.StartNew();
             var count = Burst(subscriptions);
-            await EventThroughputScenario.CopyIntoOutboxAsync(run, Enumerable.Range(0, count).Select(i => Body(run, fonds, i)).ToArray(), cancellationToken);
+            await EventThroughputScenario.CopyIntoOutboxAsync(run, Enumerable.Range(0, count).Select(i => Row(run, fonds, i).ToPublishedEvent()).ToArray(), cancellationToken);
             var expected = count * subscriptions;
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
             while (receiver.Count < expected && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
@@ -69,8 +68,7 @@ public sealed class WebhookDeliveryScenario : IScenario
         var pushes = new List<Task<(bool Pushed, double Milliseconds)>>(events);
         for (var i = 0; i < events; i++)
         {
-            var row = RecordRow.Generate($"{run.RunId}-{fonds}", i) with { FondsCode = fonds, ArchivalCode = $"{fonds}-2023-Y-{i + 1}" };
-            pushes.Add(PushAsync(deptA, row, cancellationToken));
+            pushes.Add(PushAsync(deptA, Row(run, fonds, i), cancellationToken));
             var next = interval * (i + 1) - pacing.Elapsed;
             if (next > TimeSpan.Zero) await Task.Delay(next, cancellationToken);
         }
@@ -93,15 +91,9 @@ public sealed class WebhookDeliveryScenario : IScenario
         return (response.IsSuccessStatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private static string Body(BenchmarkRun run, string fonds, int i)
-    {
-        var row = RecordRow.Generate($"{run.RunId}-{fonds}", i);
-        var message = new RecordPublished(Guid.CreateVersion7(), "dept-a", 1,
-            new RecordMetadata(row.ExternalId, fonds, $"{fonds}-2023-Y-{i + 1}", row.Title, row.Creator, new DateOnly(2023, 5, 8), null,
-                "permanent", "public", row.Category, row.Keywords, null, "unconditional"),
-            DateTimeOffset.UtcNow);
-        return JsonSerializer.Serialize(message, JsonSerializerOptions.Web);
-    }
+    /// <summary>Record <paramref name="i"/> of fonds <paramref name="fonds"/> (what a subscription selects by).</summary>
+    private static RecordRow Row(BenchmarkRun run, string fonds, int i) =>
+        RecordRow.Generate($"{run.RunId}-{fonds}", i) with { FondsCode = fonds, ArchivalCode = $"{fonds}-2023-Y-{i + 1}" };
 
     private static async Task SubscribeAsync(HttpClient deptB, Receiver receiver, string fonds)
     {
