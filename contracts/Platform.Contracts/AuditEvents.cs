@@ -43,3 +43,18 @@ public sealed record WitnessCopiesRequested(Guid RequestId, string Node);
 public sealed record WitnessCopiesProvided(Guid RequestId, string Witness, string Node, IReadOnlyList<WitnessCopy> Checkpoints);
 
 public sealed record WitnessCopy(long Sequence, string Head, DateTimeOffset CreatedAt, string KeyId, string Signature);
+
+/// <summary>
+/// Inside one node: a service refused a message from the exchange before any consumer saw it (bad or missing signature,
+/// unknown key, sender not the department the body names, stale, replayed, not addressed here) and quarantined it.
+/// </summary>
+public sealed record MessageRejected(
+    string Node,
+    string Service,
+    string Reason,
+    string Detail,
+    string? MessageType,
+    Guid? MessageId,
+    string? ClaimedSender,
+    string? ReceivedFrom,
+    DateTimeOffset OccurredAt);

@@ -5,16 +5,10 @@ namespace Platform.Contracts;
 // (see RoutedMessages), and each node binds only its own key. The routing key of each type is named in its summary.
 
 /// <summary>
-/// A node's entry in the node directory, announced (broadcast) at start-up and stored by every node. The public key
-/// (a JSON Web Key, RSA) verifies the grants the node signs and the proofs it presents when fetching content.
+/// A node's entry in the node directory, announced (broadcast) at start-up and on key rotation. Only the
+/// authority-signed <see cref="Entry"/> counts: its keys verify the messages, grants and proofs the node signs.
 /// </summary>
-public sealed record NodeAnnounced(
-    string Department,
-    string Name,
-    string GatewayUrl,
-    string KeyId,
-    string PublicKeyJwk,
-    DateTimeOffset AnnouncedAt);
+public sealed record NodeAnnounced(string Department, SignedDirectoryEntry Entry, DateTimeOffset AnnouncedAt);
 
 /// <summary>A requester asks the owner for access to one record. Routing key: <see cref="OwnerDepartment"/>.</summary>
 public sealed record SubmitAccessRequest(

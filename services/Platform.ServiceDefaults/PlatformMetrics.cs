@@ -30,4 +30,8 @@ public static class PlatformMetrics
     /// <summary>Notification attempts; tags <c>channel</c> and <c>outcome</c> (delivered, retry, dead).</summary>
     public static readonly Counter<long> NotificationAttempts = Meter.CreateCounter<long>(
         "platform.notification.attempts", "{attempt}", "Webhook and e-mail delivery attempts: delivered, to be retried, or dead-lettered.");
+
+    /// <summary>Messages from the exchange refused before any consumer ran and quarantined; tags <c>reason</c> and <c>type</c>.</summary>
+    public static readonly Counter<long> MessagesRejected = Meter.CreateCounter<long>(
+        "platform.messages.rejected", "{message}", "Messages from the exchange refused (bad or missing signature, unknown key, wrong sender or addressee, stale, replayed) and quarantined.");
 }

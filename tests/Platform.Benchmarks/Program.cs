@@ -17,6 +17,7 @@ IScenario[] scenarios =
     new GatewayOverheadScenario(),
     new ExternalTokenScenario(),
     new SinglePushIngestionScenario(),
+    new MessageSigningScenario(),
     new EventThroughputScenario(),
     new BatchIngestionScenario(),
     new SearchLatencyScenario(),

@@ -73,7 +73,7 @@ internal static class OpsApi
             configuration[$"ReverseProxy:Clusters:{cluster}:Destinations:primary:Address"], cancellationToken)).ToList();
         var sharing = configuration["ReverseProxy:Clusters:sharing:Destinations:primary:Address"];
         var peers = PeersAsync(http, sharing, context.Request.Headers.Authorization.ToString(), node.Value.Id, cancellationToken);
-        var queues = QueuesAsync(http, options.Value.RabbitMqManagementUrl, configuration.GetConnectionString("RabbitMq"), node.Value.Id, cancellationToken);
+        var queues = QueuesAsync(http, options.Value, configuration.GetConnectionString("RabbitMq"), node.Value.Id, cancellationToken);
         await Task.WhenAll([.. services, peers, queues]);
         var all = new List<ServiceStatus> { new("gateway", "self", "Healthy", null, null) };
         all.AddRange(services.Select(s => s.Result));
@@ -160,15 +160,16 @@ internal static class OpsApi
             element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
     }
 
-    internal static async Task<(IReadOnlyList<QueueStatus> Queues, string? Error)> QueuesAsync(HttpClient http, Uri? management, string? broker,
+    internal static async Task<(IReadOnlyList<QueueStatus> Queues, string? Error)> QueuesAsync(HttpClient http, OpsOptions options, string? broker,
         string node, CancellationToken cancellationToken)
     {
+        var management = options.RabbitMqManagementUrl;
         if (management is null || string.IsNullOrWhiteSpace(broker)) return ([], "Ops:RabbitMqManagementUrl is not configured.");
         var amqp = new Uri(broker);
         var vhost = amqp.AbsolutePath.Trim('/') is { Length: > 0 } path ? Uri.UnescapeDataString(path) : "/";
         var userInfo = amqp.UserInfo.Split(':', 2);
-        var user = Uri.UnescapeDataString(userInfo[0]);
-        var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "";
+        var user = options.RabbitMqManagementUser ?? Uri.UnescapeDataString(userInfo[0]);
+        var password = options.RabbitMqManagementPassword ?? (userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "");
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get,

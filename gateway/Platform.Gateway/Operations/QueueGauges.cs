@@ -28,7 +28,7 @@ internal sealed class QueueGauges(IHttpClientFactory clients, IConfiguration con
         {
             using var http = clients.CreateClient(OpsApi.HttpClientName);
             http.Timeout = options.Value.ProbeTimeout;
-            var (queues, error) = await OpsApi.QueuesAsync(http, options.Value.RabbitMqManagementUrl, configuration.GetConnectionString("RabbitMq"),
+            var (queues, error) = await OpsApi.QueuesAsync(http, options.Value, configuration.GetConnectionString("RabbitMq"),
                 node.Value.Id, stoppingToken);
             if (error is null) _queues = queues;
         }

@@ -25,6 +25,7 @@ internal static class Extensions
             bus.AddConsumer<WitnessCopiesRequestedConsumer>();
             bus.AddConsumer<WitnessCopiesProvidedConsumer>();
             bus.AddConsumer<AccessRequestTrackedConsumer>();
+            bus.AddConsumer<MessageRejectedAuditConsumer>();
             bus.AddConsumer<ContentDeliveredAuditConsumer, RoutedConsumerDefinition<ContentDeliveredAuditConsumer, ContentDelivered>>();
             bus.AddConsumer<ContentDeniedAuditConsumer, RoutedConsumerDefinition<ContentDeniedAuditConsumer, ContentDenied>>();
         });

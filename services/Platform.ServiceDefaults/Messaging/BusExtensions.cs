@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.ServiceDefaults.Trust;
 
 namespace Platform.ServiceDefaults.Messaging;
 
@@ -19,6 +20,7 @@ public static class BusExtensions
         var formatter = new NodeEndpointNameFormatter(node.Id, serviceName);
         var errorQueues = new ErrorQueues(broker, $"{node.Id}.{serviceName}.operator");
         builder.Services.AddSingleton(errorQueues);
+        builder.AddTrust(serviceName);
 
         builder.Services.AddMassTransit(bus =>
         {
@@ -64,6 +66,10 @@ public static class BusExtensions
                     options.WriteIndented = false;
                     return options;
                 });
+                // Messages that leave the department are signed on the way out and verified before any consumer runs.
+                CrossingMessages.ConfigureTopology(rabbit);
+                rabbit.UseSendFilter(typeof(MessageSigningFilter<>), context);
+                rabbit.UseConsumeFilter(typeof(MessageVerificationFilter<>), context);
                 transport?.Invoke(rabbit);
                 rabbit.ConfigureEndpoints(context);
             });

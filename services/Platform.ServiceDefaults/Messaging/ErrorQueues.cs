@@ -31,6 +31,14 @@ public sealed class ErrorQueues(Uri broker, string connectionName)
     private const string ReasonHeader = "MT-Reason";
     private const string ErrorSuffix = "_error";
 
+    /// <summary>Where MassTransit moves a message no consumer took; here, the quarantine of refused messages (docs/TRUST.md).</summary>
+    private const string QuarantineSuffix = "_skipped";
+
+    private static readonly string[] Suffixes = [ErrorSuffix, QuarantineSuffix];
+
+    /// <summary>Headers the broker's federation links and shovels add on the way in; a replay comes from this node, not the exchange.</summary>
+    private static readonly string[] CrossingHeaders = ["x-received-from", "x-shovelled"];
+
     private readonly ConcurrentDictionary<string, byte> _inputQueues = new(StringComparer.Ordinal);
 
     /// <summary>The service's receive endpoints, recorded while MassTransit configures them.</summary>
@@ -39,16 +47,18 @@ public sealed class ErrorQueues(Uri broker, string connectionName)
     internal void AddInputQueue(string name) => _inputQueues.TryAdd(name, 0);
 
     public bool IsKnownErrorQueue(string queue) =>
-        queue.EndsWith(ErrorSuffix, StringComparison.Ordinal) && _inputQueues.ContainsKey(queue[..^ErrorSuffix.Length]);
+        Suffixes.Any(suffix => queue.EndsWith(suffix, StringComparison.Ordinal) && _inputQueues.ContainsKey(queue[..^suffix.Length]));
 
-    /// <summary>Up to <paramref name="limit"/> messages per error queue, oldest first, left in place.</summary>
+    private IEnumerable<(string Input, string Queue)> HeldQueues() =>
+        InputQueues.SelectMany(input => Suffixes.Select(suffix => (input, input + suffix)));
+
+    /// <summary>Up to <paramref name="limit"/> messages per error or quarantine queue, oldest first, left in place.</summary>
     public async Task<IReadOnlyList<ErrorMessage>> ListAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         var messages = new List<ErrorMessage>();
-        foreach (var input in InputQueues)
+        foreach (var (input, queue) in HeldQueues())
         {
-            var queue = input + ErrorSuffix;
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             if (!await ExistsAsync(channel, queue, cancellationToken)) continue;
             for (var i = 0; i < limit; i++)
@@ -63,16 +73,15 @@ public sealed class ErrorQueues(Uri broker, string connectionName)
     }
 
     /// <summary>
-    /// Moves the messages of the service's error queues that <paramref name="select"/> picks (all when null) back to
+    /// Moves the messages of the service's error and quarantine queues that <paramref name="select"/> picks (all when null) back to
     /// their input queues. Returns how many were moved.
     /// </summary>
     public async Task<int> ReplayAsync(Func<ErrorMessage, bool>? select, CancellationToken cancellationToken)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         var replayed = 0;
-        foreach (var input in InputQueues)
+        foreach (var (input, queue) in HeldQueues())
         {
-            var queue = input + ErrorSuffix;
             await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             if (!await ExistsAsync(probe, queue, cancellationToken)) continue;
             var waiting = (await probe.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
@@ -89,12 +98,12 @@ public sealed class ErrorQueues(Uri broker, string connectionName)
                 if (select is not null && !select(Describe(queue, input, delivery))) continue;
 
                 var properties = new BasicProperties(delivery.BasicProperties);
-                if (properties.Headers is { } headers)
-                {
-                    properties.Headers = headers
-                        .Where(h => !h.Key.StartsWith(FaultHeaderPrefix, StringComparison.Ordinal) && h.Key != ReasonHeader)
-                        .ToDictionary(h => h.Key, h => h.Value);
-                }
+                var headers = (properties.Headers ?? new Dictionary<string, object?>())
+                    .Where(h => !h.Key.StartsWith(FaultHeaderPrefix, StringComparison.Ordinal) && h.Key != ReasonHeader && !CrossingHeaders.Contains(h.Key))
+                    .ToDictionary(h => h.Key, h => h.Value);
+                // Still verified on the way back in, except for its age and for having been seen before.
+                headers[Trust.MessageSignature.OperatorReplay] = true;
+                properties.Headers = headers;
                 await channel.BasicPublishAsync("", input, mandatory: true, properties, delivery.Body, cancellationToken);
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
                 replayed++;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Trust;
 using Platform.SharingPolicy.Infrastructure;
 using Platform.SharingPolicy.Model;
 
@@ -26,7 +27,7 @@ public static partial class GrantedAttachmentsApi
     }
 
     internal static async Task<Results<PushStreamHttpResult, NotFound, ValidationProblem, ProblemHttpResult>> Fetch(Guid id, string sha256, HttpContext context,
-        SharingDbContext db, GrantTokens tokens, IHttpClientFactory http, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock,
+        SharingDbContext db, GrantTokens tokens, NodeDirectory directory, IHttpClientFactory http, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!Sha256Hex().IsMatch(sha256))
@@ -34,21 +35,22 @@ public static partial class GrantedAttachmentsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sha256"] = ["The attachment's SHA-256: 64 hexadecimal characters."] });
         }
         sha256 = sha256.ToLowerInvariant();
-        var (grant, owner) = await GrantsApi.ReceivedGrantAsync(db, id, cancellationToken);
+        var (grant, gateway) = await GrantsApi.ReceivedGrantAsync(db, directory, id, cancellationToken);
         if (grant is null)
         {
             return TypedResults.NotFound();
         }
-        if (owner is null)
+        if (gateway is null)
         {
             return GrantsApi.OwnerUnknown(grant);
         }
+        var owner = grant.OwnerDepartment;
 
         var client = http.CreateClient(GrantsApi.OwnerGatewayClient);
         client.Timeout = Timeout.InfiniteTimeSpan;
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(owner.GatewayUrl), $"peer/catalogue/grants/{id}/attachments/{sha256}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, $"peer/catalogue/grants/{id}/attachments/{sha256}"));
         request.Headers.Add(GrantTokens.GrantHeader, grant.Token);
-        request.Headers.Add(GrantTokens.ProofHeader, tokens.SignProof(node.Value.Id, owner.Department, id, options.Value.ProofLifetime));
+        request.Headers.Add(GrantTokens.ProofHeader, tokens.SignProof(node.Value.Id, owner, id, options.Value.ProofLifetime));
         HttpResponseMessage response;
         try
         {
@@ -58,19 +60,19 @@ public static partial class GrantedAttachmentsApi
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            LogOwnerUnreachable(loggers.CreateLogger(typeof(GrantedAttachmentsApi)), owner.Department, ex.Message);
-            return TypedResults.Problem($"{owner.Department}'s gateway could not be reached; try again later.", statusCode: StatusCodes.Status502BadGateway, title: "Owner unreachable");
+            LogOwnerUnreachable(loggers.CreateLogger(typeof(GrantedAttachmentsApi)), owner, ex.Message);
+            return TypedResults.Problem($"{owner}'s gateway could not be reached; try again later.", statusCode: StatusCodes.Status502BadGateway, title: "Owner unreachable");
         }
         if (response.StatusCode != HttpStatusCode.OK)
         {
             using (response)
             {
                 var detail = await GrantsApi.OwnerDetailAsync(response, cancellationToken);
-                db.Publish(new ContentDenied(grant.Id, node.Value.Id, node.Value.Id, $"{owner.Department} refused attachment {sha256} ({(int)response.StatusCode}): {detail}", null, clock.GetUtcNow()));
+                db.Publish(new ContentDenied(grant.Id, node.Value.Id, node.Value.Id, $"{owner} refused attachment {sha256} ({(int)response.StatusCode}): {detail}", null, clock.GetUtcNow()));
                 await db.SaveChangesAsync(cancellationToken);
                 return response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.Gone
-                    ? TypedResults.Problem(detail, statusCode: response.StatusCode == HttpStatusCode.Unauthorized ? 403 : (int)response.StatusCode, title: $"{owner.Department} refused the attachment")
-                    : TypedResults.Problem($"{owner.Department} answered {(int)response.StatusCode}: {detail}", statusCode: StatusCodes.Status502BadGateway, title: "Owner failed");
+                    ? TypedResults.Problem(detail, statusCode: response.StatusCode == HttpStatusCode.Unauthorized ? 403 : (int)response.StatusCode, title: $"{owner} refused the attachment")
+                    : TypedResults.Problem($"{owner} answered {(int)response.StatusCode}: {detail}", statusCode: StatusCodes.Status502BadGateway, title: "Owner failed");
             }
         }
         db.Publish(new ContentDelivered(grant.Id, grant.RecordId, grant.OwnerDepartment, node.Value.Id, node.Value.Id, "requester", [$"{RecordFields.Attachments}/{sha256}"], [], clock.GetUtcNow()));

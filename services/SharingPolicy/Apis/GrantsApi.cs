@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Trust;
 using Platform.SharingPolicy.Infrastructure;
 using Platform.SharingPolicy.Model;
 using Platform.SharingPolicy.Saga;
@@ -93,37 +94,46 @@ public static partial class GrantsApi
         return TypedResults.Ok(GrantView.From(grant, clock.GetUtcNow()));
     }
 
-    /// <summary>A grant this department received, with its owner's entry in the node directory (null while the owner is unknown).</summary>
-    internal static async Task<(Grant? Grant, PeerNode? Owner)> ReceivedGrantAsync(SharingDbContext db, Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// A grant this department received, with the owner's gateway from its authority-signed directory entry (null while the
+    /// owner is unknown or its entry names no usable http(s) URL): a peer call never goes anywhere the authority did not sign.
+    /// </summary>
+    internal static async Task<(Grant? Grant, Uri? OwnerGateway)> ReceivedGrantAsync(SharingDbContext db, NodeDirectory directory, Guid id, CancellationToken cancellationToken)
     {
         var grant = await db.Grants.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id && g.Direction == Grant.Received, cancellationToken);
-        return grant is null
-            ? (null, null)
-            : (grant, await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Department == grant.OwnerDepartment, cancellationToken));
+        if (grant is null)
+        {
+            return (null, null);
+        }
+        return directory.Find(grant.OwnerDepartment) is { } owner
+            && Uri.TryCreate(owner.GatewayUrl, UriKind.Absolute, out var gateway) && gateway.Scheme is "https" or "http"
+            ? (grant, gateway)
+            : (grant, null);
     }
 
     internal static ProblemHttpResult OwnerUnknown(Grant grant) => TypedResults.Problem(
-        $"{grant.OwnerDepartment} is not in the node directory yet.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Owner unknown");
+        $"{grant.OwnerDepartment} has no authority-signed entry with a gateway URL in the node directory.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Owner unknown");
 
     /// <summary>Requester side: present the grant and a fresh node proof to the owner's gateway and relay what it answers.</summary>
-    internal static async Task<Results<Ok<GrantedContent>, NotFound, ProblemHttpResult>> FetchContent(Guid id, SharingDbContext db, GrantTokens tokens,
+    internal static async Task<Results<Ok<GrantedContent>, NotFound, ProblemHttpResult>> FetchContent(Guid id, SharingDbContext db, GrantTokens tokens, NodeDirectory directory,
         IHttpClientFactory http, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var (grant, owner) = await ReceivedGrantAsync(db, id, cancellationToken);
+        var (grant, gateway) = await ReceivedGrantAsync(db, directory, id, cancellationToken);
         if (grant is null)
         {
             return TypedResults.NotFound();
         }
-        if (owner is null)
+        if (gateway is null)
         {
             return OwnerUnknown(grant);
         }
+        var owner = grant.OwnerDepartment;
 
         using var client = http.CreateClient(OwnerGatewayClient);
         client.Timeout = options.Value.FetchTimeout;
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(owner.GatewayUrl), $"peer/sharing/grants/{id}/content"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, $"peer/sharing/grants/{id}/content"));
         request.Headers.Add(GrantTokens.GrantHeader, grant.Token);
-        request.Headers.Add(GrantTokens.ProofHeader, tokens.SignProof(node.Value.Id, owner.Department, id, options.Value.ProofLifetime));
+        request.Headers.Add(GrantTokens.ProofHeader, tokens.SignProof(node.Value.Id, owner, id, options.Value.ProofLifetime));
         HttpResponseMessage response;
         try
         {
@@ -131,8 +141,8 @@ public static partial class GrantsApi
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            LogOwnerUnreachable(loggers.CreateLogger(typeof(GrantsApi)), owner.Department, ex.Message);
-            return TypedResults.Problem($"{owner.Department}'s gateway could not be reached; try again later.", statusCode: StatusCodes.Status502BadGateway, title: "Owner unreachable");
+            LogOwnerUnreachable(loggers.CreateLogger(typeof(GrantsApi)), owner, ex.Message);
+            return TypedResults.Problem($"{owner}'s gateway could not be reached; try again later.", statusCode: StatusCodes.Status502BadGateway, title: "Owner unreachable");
         }
         using (response)
         {
@@ -144,11 +154,11 @@ public static partial class GrantsApi
                 return TypedResults.Ok(content);
             }
             var detail = await OwnerDetailAsync(response, cancellationToken);
-            db.Publish(new ContentDenied(grant.Id, node.Value.Id, node.Value.Id, $"{owner.Department} refused ({(int)response.StatusCode}): {detail}", null, clock.GetUtcNow()));
+            db.Publish(new ContentDenied(grant.Id, node.Value.Id, node.Value.Id, $"{owner} refused ({(int)response.StatusCode}): {detail}", null, clock.GetUtcNow()));
             await db.SaveChangesAsync(cancellationToken);
             return response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized or HttpStatusCode.Gone
-                ? TypedResults.Problem(detail, statusCode: (int)response.StatusCode == 401 ? 403 : (int)response.StatusCode, title: $"{owner.Department} refused the grant")
-                : TypedResults.Problem($"{owner.Department} answered {(int)response.StatusCode}: {detail}", statusCode: StatusCodes.Status502BadGateway, title: "Owner failed");
+                ? TypedResults.Problem(detail, statusCode: (int)response.StatusCode == 401 ? 403 : (int)response.StatusCode, title: $"{owner} refused the grant")
+                : TypedResults.Problem($"{owner} answered {(int)response.StatusCode}: {detail}", statusCode: StatusCodes.Status502BadGateway, title: "Owner failed");
         }
     }
 
@@ -169,20 +179,28 @@ public static partial class GrantsApi
     private static partial void LogOwnerUnreachable(ILogger logger, string owner, string reason);
 }
 
-public sealed record NodeView(string Department, string Name, string GatewayUrl, string KeyId, DateTimeOffset AnnouncedAt);
+public sealed record NodeKeyView(string KeyId, string Algorithm, DateTimeOffset NotBefore, DateTimeOffset NotAfter);
 
-/// <summary>The node directory as this node knows it (from NodeAnnounced on the exchange).</summary>
+public sealed record NodeView(string Department, string Name, string GatewayUrl, IReadOnlyList<NodeKeyView> Keys, DateTimeOffset IssuedAt, DateTimeOffset? AnnouncedAt);
+
+/// <summary>The node directory as this node trusts it: authority-signed entries from Trust:DirectoryFile and from NodeAnnounced.</summary>
 public static class NodesApi
 {
     public static IEndpointRouteBuilder MapNodesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/sharing/nodes", List).WithTags("Node directory").WithSummary("Every node this node has heard announce itself: id, name, gateway URL and node key id.");
+        app.MapGet("/api/sharing/nodes", List).WithTags("Node directory")
+            .WithSummary("Every department with an authority-signed directory entry: id, name, gateway URL, node key ids and validity, when it was issued and last announced.");
         return app;
     }
 
-    internal static async Task<Ok<NodeView[]>> List(SharingDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await db.Nodes.AsNoTracking().OrderBy(n => n.Department)
-            .Select(n => new NodeView(n.Department, n.Name, n.GatewayUrl, n.KeyId, n.AnnouncedAt)).ToArrayAsync(cancellationToken));
+    internal static async Task<Ok<NodeView[]>> List(SharingDbContext db, NodeDirectory directory, CancellationToken cancellationToken)
+    {
+        var announced = await db.Nodes.AsNoTracking().ToDictionaryAsync(n => n.Department, n => n.AnnouncedAt, cancellationToken);
+        return TypedResults.Ok(directory.Entries.OrderBy(e => e.Department, StringComparer.Ordinal)
+            .Select(e => new NodeView(e.Department, e.Name, e.GatewayUrl, [.. e.Keys.Select(k => new NodeKeyView(k.KeyId, k.Algorithm, k.NotBefore, k.NotAfter))],
+                e.IssuedAt, announced.TryGetValue(e.Department, out var at) ? at : null))
+            .ToArray());
+    }
 }
 
 /// <summary>

@@ -49,7 +49,6 @@ internal static class Extensions
         }, RoutedMessages.Configure);
 
         builder.Services.AddOptions<SharingOptions>().Bind(builder.Configuration.GetSection(SharingOptions.Section));
-        builder.Services.AddSingleton<NodeKey>();
         builder.Services.AddSingleton<GrantTokens>();
         builder.Services.AddSingleton<NodeAnnouncer>();
         builder.Services.AddScoped<SharingWorkflow>();
@@ -58,6 +57,7 @@ internal static class Extensions
         builder.Services.AddHostedService<NodeAnnouncementService>();
         builder.Services.AddHostedService<GrantExpiryReminder>();
         builder.Services.AddHostedService<DeferredMessageDispatcher>();
-        builder.Services.AddHttpClient(GrantsApi.OwnerGatewayClient);
+        // A peer call goes only to the gateway URL the authority signed: a redirect could send the grant and proof elsewhere.
+        builder.Services.AddHttpClient(GrantsApi.OwnerGatewayClient).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
     }
 }

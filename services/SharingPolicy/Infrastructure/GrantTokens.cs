@@ -1,22 +1,34 @@
+using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Platform.ServiceDefaults.Trust;
 using Platform.SharingPolicy.Model;
 
 namespace Platform.SharingPolicy.Infrastructure;
 
 /// <summary>
-/// Grants are JWS (typ <c>grant+jwt</c>) signed with the owner's node key: jti = grant id, iss = owner, sub = requester,
-/// plus record, request, fields, masks and exp. Node proofs (typ <c>node-proof+jwt</c>) are short-lived JWTs the requester
-/// signs with its own node key for one fetch: iss = requester, aud = owner, grant = grant id.
+/// Grants are JWS (typ <c>grant+jwt</c>, ES256) signed with the owner's node key: jti = grant id, iss = owner, sub = requester,
+/// plus record, request, fields, masks and exp. Node proofs (typ <c>node-proof+jwt</c>, ES256) are short-lived JWTs the
+/// requester signs with its own node key for one fetch: iss = requester, aud = owner, grant = grant id, jti used once.
+/// Both carry the key id (kid) the authority listed the key under; they verify only against keys from the signed directory.
 /// </summary>
-public sealed class GrantTokens(NodeKey key)
+public sealed class GrantTokens(NodeSigningKey key, NodeDirectory directory, TimeProvider clock)
 {
     public const string GrantType = "grant+jwt";
     public const string ProofType = "node-proof+jwt";
     public const string GrantHeader = "X-Platform-Grant";
     public const string ProofHeader = "X-Platform-Node-Proof";
 
+    /// <summary>How far the requester's clock may be from the owner's when a proof is checked.</summary>
+    public static readonly TimeSpan ProofClockSkew = TimeSpan.FromSeconds(30);
+
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    // NodeSigningKey loads its file on first use; so does this.
+    private SigningCredentials? _credentials;
+
+    private SigningCredentials Credentials => _credentials ??=
+        new SigningCredentials(new ECDsaSecurityKey(key.Key) { KeyId = key.KeyId }, SecurityAlgorithms.EcdsaSha256);
 
     public string SignGrant(Grant grant) => Handler.CreateToken(new SecurityTokenDescriptor
     {
@@ -25,7 +37,7 @@ public sealed class GrantTokens(NodeKey key)
         IssuedAt = grant.IssuedAt.UtcDateTime,
         NotBefore = grant.IssuedAt.UtcDateTime,
         Expires = grant.ExpiresAt.UtcDateTime,
-        SigningCredentials = key.Credentials,
+        SigningCredentials = Credentials,
         Claims = new Dictionary<string, object>
         {
             ["jti"] = grant.Id.ToString(),
@@ -39,7 +51,7 @@ public sealed class GrantTokens(NodeKey key)
 
     public string SignProof(string requester, string owner, Guid grantId, TimeSpan lifetime)
     {
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = ProofType,
@@ -48,43 +60,52 @@ public sealed class GrantTokens(NodeKey key)
             IssuedAt = now,
             NotBefore = now.AddSeconds(-5),
             Expires = now + lifetime,
-            SigningCredentials = key.Credentials,
+            SigningCredentials = Credentials,
             Claims = new Dictionary<string, object> { ["jti"] = Guid.NewGuid().ToString(), ["grant"] = grantId.ToString() },
         });
     }
 
-    /// <summary>Checks a grant's signature (this node's key), issuer and type; lifetime is checked against the stored grant.</summary>
+    /// <summary>
+    /// Checks a grant's signature, issuer and type. The key is one this node's directory entry lists and is valid now (a
+    /// rotated-out key still counts during its overlap), or this node's current key; lifetime is checked against the stored grant.
+    /// </summary>
     public async Task<(bool Valid, JsonWebToken? Token)> ValidateGrantAsync(string token, string owner)
     {
+        var now = clock.GetUtcNow();
         var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
-            IssuerSigningKey = key.Key,
+            IssuerSigningKeyResolver = (_, _, kid, _) =>
+                Resolve(kid, k => directory.VerificationKey(owner, k, now) ?? (k == key.KeyId ? key.Key : null)),
             ValidIssuer = owner,
             ValidateAudience = false,
             ValidateLifetime = false,
             ValidTypes = [GrantType],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
         });
         return (result.IsValid, result.IsValid ? (JsonWebToken)result.SecurityToken : null);
     }
 
-    /// <summary>Checks a node proof against the claimed requester's key from the directory.</summary>
-    public static async Task<TokenValidationResult> ValidateProofAsync(string proof, PeerNode requester, string owner, TimeSpan maxLifetime)
+    /// <summary>
+    /// Checks a node proof against the key <paramref name="requester"/>'s signed directory entry lists under the proof's kid,
+    /// valid now: never a key the caller supplies. The proof must be short-lived, current and carry a jti.
+    /// </summary>
+    public async Task<(bool Valid, JsonWebToken? Token)> ValidateProofAsync(string proof, string requester, string owner, TimeSpan maxLifetime)
     {
+        var now = clock.GetUtcNow();
         var result = await Handler.ValidateTokenAsync(proof, new TokenValidationParameters
         {
-            IssuerSigningKey = NodeKey.FromJwk(requester.PublicKeyJwk),
-            ValidIssuer = requester.Department,
+            IssuerSigningKeyResolver = (_, _, kid, _) => Resolve(kid, k => directory.VerificationKey(requester, k, now)),
+            ValidIssuer = requester,
             ValidAudience = owner,
             ValidTypes = [ProofType],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
             RequireExpirationTime = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
             LifetimeValidator = (notBefore, expires, _, _) =>
                 expires is { } e && notBefore is { } n && e - n <= maxLifetime + TimeSpan.FromSeconds(5)
-                && n <= DateTime.UtcNow.AddSeconds(30) && e >= DateTime.UtcNow.AddSeconds(-30),
+                && n <= (now + ProofClockSkew).UtcDateTime && e >= (now - ProofClockSkew).UtcDateTime,
         });
-        return result;
+        var valid = result.IsValid && result.SecurityToken is JsonWebToken { Id.Length: > 0 };
+        return (valid, valid ? (JsonWebToken)result.SecurityToken : null);
     }
 
     /// <summary>The issuer a token claims, read without validation (to find whose key to check it with).</summary>
@@ -100,4 +121,7 @@ public sealed class GrantTokens(NodeKey key)
             return null;
         }
     }
+
+    private static IEnumerable<SecurityKey> Resolve(string? kid, Func<string, ECDsa?> find) =>
+        kid is { Length: > 0 } && find(kid) is { } ecdsa ? [new ECDsaSecurityKey(ecdsa) { KeyId = kid }] : [];
 }

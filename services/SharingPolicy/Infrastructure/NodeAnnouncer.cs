@@ -1,23 +1,30 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Trust;
 
 namespace Platform.SharingPolicy.Infrastructure;
 
-/// <summary>Announces this node (id, name, gateway URL, public node key) to the directory on the exchange, through the outbox.</summary>
-public sealed partial class NodeAnnouncer(NodeKey key, IOptions<NodeOptions> node, IOptions<SharingOptions> options, IConfiguration configuration, TimeProvider clock)
+/// <summary>
+/// Announces this node's directory entry, exactly as the authority signed it (from Trust:DirectoryFile), to the exchange
+/// through the outbox. A node cannot announce anything about itself the authority did not sign.
+/// </summary>
+public sealed class NodeAnnouncer(NodeDirectory directory, IOptions<NodeOptions> node, TimeProvider clock)
 {
-    public string GatewayUrl { get; } = options.Value.PublicGatewayUrl is { Length: > 0 } url ? url
-        : configuration["Auth:Authority"] ?? throw new InvalidOperationException("Sharing:PublicGatewayUrl or Auth:Authority must be configured.");
-
     public NodeAnnounced Announcement() =>
-        new(node.Value.Id, node.Value.Name, GatewayUrl, key.KeyId, key.PublicJwk, clock.GetUtcNow());
+        new(node.Value.Id, directory.SignedEntry(node.Value.Id)
+            ?? throw new InvalidOperationException($"Trust:DirectoryFile has no authority-signed entry for {node.Value.Id} (see `platform authority enrol`)."),
+            clock.GetUtcNow());
 
     public void Announce(SharingDbContext db) => db.Publish(Announcement());
 }
 
-/// <summary>Announces the node once the database is ready, retrying until it is.</summary>
-internal sealed partial class NodeAnnouncementService(IServiceScopeFactory scopes, ILogger<NodeAnnouncementService> logger) : BackgroundService
+/// <summary>
+/// Once the database is ready (retrying until it is): gives the directory back the signed entries heard before a restart
+/// (it starts from Trust:DirectoryFile only), then announces the node.
+/// </summary>
+internal sealed partial class NodeAnnouncementService(IServiceScopeFactory scopes, NodeDirectory directory, ILogger<NodeAnnouncementService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,6 +34,11 @@ internal sealed partial class NodeAnnouncementService(IServiceScopeFactory scope
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<SharingDbContext>();
+                foreach (var heard in await db.Nodes.AsNoTracking().Select(n => new SignedDirectoryEntry(n.Entry, n.Signature)).ToListAsync(stoppingToken))
+                {
+                    // An older entry than the file's is refused, as it should be: the newer one stays.
+                    directory.TryAccept(heard, out _, out _);
+                }
                 scope.ServiceProvider.GetRequiredService<NodeAnnouncer>().Announce(db);
                 await db.SaveChangesAsync(stoppingToken);
                 return;

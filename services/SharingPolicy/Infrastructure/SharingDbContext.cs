@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Platform.Contracts;
 using Platform.ServiceDefaults.Persistence;
 using Platform.SharingPolicy.Model;
 using Platform.SharingPolicy.Saga;
@@ -12,6 +13,7 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
     public DbSet<SharedRecord> Records => Set<SharedRecord>();
     public DbSet<PeerRecord> PeerRecords => Set<PeerRecord>();
     public DbSet<PeerNode> Nodes => Set<PeerNode>();
+    public DbSet<UsedNodeProof> UsedNodeProofs => Set<UsedNodeProof>();
     public DbSet<SharingRule> Rules => Set<SharingRule>();
     public DbSet<SharingRuleVersion> RuleVersions => Set<SharingRuleVersion>();
     public DbSet<AccessRequest> Requests => Set<AccessRequest>();
@@ -49,6 +51,16 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
             node.ToTable("nodes");
             node.HasKey(n => n.Department);
             node.Property(n => n.Department).HasMaxLength(40);
+            node.Property(n => n.Keys).HasColumnType("jsonb").HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
+                s => JsonSerializer.Deserialize<List<NodeKeyEntry>>(s, JsonSerializerOptions.Web) ?? new List<NodeKeyEntry>(),
+                new ValueComparer<List<NodeKeyEntry>>((a, b) => a != null && b != null && a.SequenceEqual(b), l => l.Count, l => l.ToList()));
+        });
+        modelBuilder.Entity<UsedNodeProof>(proof =>
+        {
+            proof.ToTable("used_node_proofs");
+            proof.HasKey(p => p.Jti);
+            proof.HasIndex(p => p.ExpiresAt);
         });
         modelBuilder.Entity<SharingRule>(rule =>
         {

@@ -5,12 +5,6 @@ public sealed class SharingOptions
 {
     public const string Section = "Sharing";
 
-    /// <summary>PEM file of the node key (RSA) that signs grants and node proofs; created (mode 600) if missing.</summary>
-    public string NodeKeyPath { get; set; } = "";
-
-    /// <summary>This node's gateway as other nodes reach it; defaults to Auth:Authority.</summary>
-    public string? PublicGatewayUrl { get; set; }
-
     /// <summary>Review deadline in working days when the rule does not say (default 10).</summary>
     public int ReviewWorkingDays { get; set; } = 10;
 

@@ -161,14 +161,19 @@ public sealed class Grant
     public const string Received = "received";
 }
 
-/// <summary>A node of the directory: another department's (or this one's) gateway and public node key.</summary>
+/// <summary>
+/// A department's directory entry as last heard in a NodeAnnounced the authority's signature verified: its gateway and node
+/// keys, plus the signed entry itself (<see cref="Entry"/>, <see cref="Signature"/>) so the directory can take it back after a restart.
+/// </summary>
 public sealed class PeerNode
 {
     public required string Department { get; set; }
     public required string Name { get; set; }
     public required string GatewayUrl { get; set; }
-    public required string KeyId { get; set; }
-    public required string PublicKeyJwk { get; set; }
+    public List<NodeKeyEntry> Keys { get; set; } = [];
+    public DateTimeOffset IssuedAt { get; set; }
+    public required string Entry { get; set; }
+    public required string Signature { get; set; }
     public DateTimeOffset AnnouncedAt { get; set; }
 }
 

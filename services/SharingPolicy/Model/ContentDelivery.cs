@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Trust;
 using Platform.SharingPolicy.Infrastructure;
 
 namespace Platform.SharingPolicy.Model;
@@ -23,11 +24,12 @@ public sealed record DeliveryOutcome(GrantedContent? Content, int Status, string
 
 /// <summary>
 /// The owner's checks on a content fetch, in order: the grant is this node's signature (not forged), it is known and
-/// neither revoked nor expired, the caller proves with its node key (from the directory) that it is the department
-/// the grant was issued to. Then the record comes from this node's catalogue, fields are cut and masked, and the
-/// delivery (or the refusal) is recorded for audit in the same transaction as the grant's delivery counter.
+/// neither revoked nor expired, the caller proves with its node key (from the authority-signed directory) that it is the
+/// department the grant was issued to, and that proof has not been presented before. Then the record comes from this
+/// node's catalogue, fields are cut and masked, and the delivery (or the refusal) is recorded for audit in the same
+/// transaction as the grant's delivery counter.
 /// </summary>
-public sealed class ContentDelivery(SharingDbContext db, GrantTokens tokens, IRequestClient<GetRecordContent> catalogue,
+public sealed class ContentDelivery(SharingDbContext db, GrantTokens tokens, NodeDirectory directory, IRequestClient<GetRecordContent> catalogue,
     IRequestClient<GetRecordAttachments> catalogueAttachments, IOptions<NodeOptions> node, IOptions<SharingOptions> options, TimeProvider clock)
 {
     private string Self => node.Value.Id;
@@ -59,19 +61,24 @@ public sealed class ContentDelivery(SharingDbContext db, GrantTokens tokens, IRe
         {
             return (null, null, await DenyAsync(grantId, claimed, $"The grant expired at {grant.ExpiresAt:u}.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken));
         }
-        var requester = claimed is null ? null : await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.Department == claimed, cancellationToken);
-        if (requester is null)
+        if (claimed is null || directory.Find(claimed) is null)
         {
             return (null, null, await DenyAsync(grantId, claimed, $"The caller's node ({claimed ?? "unnamed"}) is not in the node directory.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken));
         }
-        var proven = await GrantTokens.ValidateProofAsync(proof, requester, Self, options.Value.ProofLifetime);
-        if (!proven.IsValid || proven.Claims.TryGetValue("grant", out var provenGrant) is false || provenGrant?.ToString() != grantId.ToString())
+        var (proven, proofToken) = await tokens.ValidateProofAsync(proof, claimed, Self, options.Value.ProofLifetime);
+        if (!proven || proofToken is null || !proofToken.TryGetPayloadValue<string>("grant", out var provenGrant) || provenGrant != grantId.ToString())
         {
             return (null, null, await DenyAsync(grantId, claimed, $"The caller could not prove it is {claimed}'s node.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken));
         }
         if (claimed != grant.RequesterDepartment)
         {
             return (null, null, await DenyAsync(grantId, claimed, $"The grant was issued to {grant.RequesterDepartment}, not to {claimed}.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken));
+        }
+        // Remembered until the proof could no longer pass the lifetime check (its exp plus the clock skew allowed).
+        var forgetAt = new DateTimeOffset(proofToken.ValidTo, TimeSpan.Zero) + GrantTokens.ProofClockSkew;
+        if (!await UsedNodeProof.TryUseAsync(db, $"{claimed}/{proofToken.Id}", forgetAt, now, cancellationToken))
+        {
+            return (null, null, await DenyAsync(grantId, claimed, "Node proof already used: every fetch needs a fresh proof.", remoteAddress, StatusCodes.Status403Forbidden, cancellationToken));
         }
         return (grant, claimed, null);
     }

@@ -2,13 +2,13 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
-using RabbitMQ.Client;
+using Platform.ServiceDefaults.Trust;
 
 namespace Platform.SharingPolicy.Saga;
 
 /// <summary>
-/// The saga's queue, <c>{node}.sharing.access-request-saga</c>: bound to <see cref="SubmitAccessRequest"/>'s direct
-/// exchange with this node's id only (requests routed to this department), and the address reviewers' commands and
+/// The saga's queue, <c>{node}.sharing.access-request-saga</c>: bound to the directed exchange for
+/// <see cref="SubmitAccessRequest"/>s addressed to this node only, and the address reviewers' commands and
 /// the scheduled timeouts are sent to. Replies wait in an in-memory outbox until the saga's transaction committed.
 /// </summary>
 public sealed class AccessRequestSagaDefinition : SagaDefinition<Model.AccessRequest>
@@ -29,11 +29,7 @@ public sealed class AccessRequestSagaDefinition : SagaDefinition<Model.AccessReq
         endpointConfigurator.ConfigureConsumeTopology = false;
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
-            rabbit.Bind<SubmitAccessRequest>(binding =>
-            {
-                binding.ExchangeType = ExchangeType.Direct;
-                binding.RoutingKey = _node;
-            });
+            CrossingMessages.BindDirected<SubmitAccessRequest>(rabbit, _node);
         }
         endpointConfigurator.UseInMemoryOutbox(context);
     }

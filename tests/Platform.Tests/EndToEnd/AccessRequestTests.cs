@@ -311,29 +311,52 @@ public sealed class AccessRequestTests(TwoNodePlatform platform)
         var grantId = await flow.GrantIdAsync((await flow.RequestAsync(recordId)).GetProperty("id").GetString()!);
         var grant = (await flow.Requester.GetJsonAsync($"api/sharing/grants/{grantId}")).GetProperty("token").GetString()!;
 
-        // dept-c announces itself on the exchange like any node, with its own key ...
-        using var deptCKey = RSA.Create(2048);
-        var key = new RsaSecurityKey(deptCKey) { KeyId = "dept-c-key" };
-        var parameters = deptCKey.ExportParameters(false);
-        var jwk = JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["kty"] = "RSA", ["kid"] = key.KeyId, ["n"] = Base64UrlEncoder.Encode(parameters.Modulus), ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
-        });
-        await platform.PublishAsync(bus => bus.Publish(
-            new Platform.Contracts.NodeAnnounced("dept-c", "dept-c (test)", "http://127.0.0.1:9/", key.KeyId, jwk, DateTimeOffset.UtcNow),
-            TestContext.Current.CancellationToken));
-        await Eventually.Until(() => flow.Owner.GetJsonAsync("api/sharing/nodes"),
-            nodes => nodes.EnumerateArray().Any(n => n.GetProperty("department").GetString() == "dept-c"), SharingFlow.Patience, "dept-c in dept-a's directory");
-
-        // ... and proves its identity correctly, but the grant was issued to dept-b.
+        // dept-c is enrolled and proves its identity correctly with its own node key, but the grant was issued to dept-b.
+        var deptC = platform.Signer("dept-c");
         using var http = new HttpClient { BaseAddress = platform.DeptA.Gateway };
         using var request = new HttpRequestMessage(HttpMethod.Get, $"peer/sharing/grants/{grantId}/content");
         request.Headers.Add("X-Platform-Grant", grant);
-        request.Headers.Add("X-Platform-Node-Proof", Sign(key, "node-proof+jwt", Proof("dept-c", grantId)));
+        request.Headers.Add("X-Platform-Node-Proof", NodeProof(deptC, grantId));
         using var response = await http.SendAsync(request);
         response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await response.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain("issued to dept-b, not to dept-c");
     }
+
+    [Fact]
+    public async Task A_captured_grant_and_node_proof_presented_again_are_refused_and_audited()
+    {
+        await using var flow = await SharingFlow.StartAsync(platform);
+        var recordId = await flow.PublishAsync("unconditional");
+        var grantId = await flow.GrantIdAsync((await flow.RequestAsync(recordId)).GetProperty("id").GetString()!);
+        var grant = (await flow.Requester.GetJsonAsync($"api/sharing/grants/{grantId}")).GetProperty("token").GetString()!;
+        var proof = NodeProof(platform.Signer("dept-b"), grantId);
+
+        async Task<HttpResponseMessage> FetchAsync()
+        {
+            using var http = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"peer/sharing/grants/{grantId}/content");
+            request.Headers.Add("X-Platform-Grant", grant);
+            request.Headers.Add("X-Platform-Node-Proof", proof);
+            return await http.SendAsync(request);
+        }
+
+        using (var first = await FetchAsync()) first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+        using var replayed = await FetchAsync();
+        replayed.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await replayed.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain("already used");
+        await Eventually.Until(() => platform.DeptA.CountAsync("audit",
+                "SELECT count(*) FROM audit_entries WHERE action = 'content.denied' AND subject = ANY(@ids) AND details LIKE '%already used%'", [grantId]),
+            count => count == 1, SharingFlow.Patience, "the replay audited as content.denied at dept-a");
+    }
+
+    /// <summary>A node proof (ES256, the node's own key) as the requesting node's sharing service makes one for a fetch.</summary>
+    private static string NodeProof(TestSigner node, string grantId) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = "node-proof+jwt",
+            Claims = Proof(node.Department, grantId),
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(node.Key) { KeyId = node.KeyId }, SecurityAlgorithms.EcdsaSha256),
+        });
 
     private static Dictionary<string, object> Proof(string issuer, string grantId) => new()
     {

@@ -108,19 +108,21 @@ public sealed class OperationsTests(TwoNodePlatform platform)
         var sparse = Metadata("A012", "通知", "conditional") with { Keywords = [], Description = null };
         var records = new[] { (Guid.NewGuid(), complete), (Guid.NewGuid(), sparse) };
 
-        await platform.PublishAsync(async bus =>
+        // Each department on the exchange signs as itself: the authority enrols the scenario's departments.
+        var signers = new[] { slow, fast }.ToDictionary(d => d, platform.EnrolOutsider);
+        await platform.PublishAsAsync("dept-a", async bus =>
         {
-            foreach (var message in messages) await bus.Publish(message, TestContext.Current.CancellationToken);
+            foreach (var message in messages) await bus.Publish(message, context => signers[message.OwnerDepartment].Sign(context), TestContext.Current.CancellationToken);
             // A redelivery (same message id) changes nothing.
             var again = Guid.NewGuid();
             for (var i = 0; i < 2; i++)
             {
                 await bus.Publish(new AccessRequestTracked(r5, fast, requester, TrackedStatus.Submitted, At(10, 0), null, false, At(10, 0)),
-                    context => context.MessageId = again, TestContext.Current.CancellationToken);
+                    context => { context.MessageId = again; signers[fast].Sign(context); }, TestContext.Current.CancellationToken);
             }
             foreach (var (id, metadata) in records)
             {
-                await bus.Publish(new RecordPublished(id, slow, 1, metadata, At(6, 0)), TestContext.Current.CancellationToken);
+                await bus.Publish(new RecordPublished(id, slow, 1, metadata, At(6, 0)), context => signers[slow].Sign(context), TestContext.Current.CancellationToken);
             }
         });
 

@@ -56,11 +56,13 @@ public sealed class OutboxTests(TwoNodePlatform platform)
         // The same message id again, even with different content, must change nothing anywhere.
         var duplicate = original with { Version = 99, Metadata = original.Metadata with { Title = "篡改的标题" } };
         var marker = original with { RecordId = Guid.NewGuid(), Metadata = original.Metadata with { ExternalId = $"marker-{Guid.NewGuid():N}" } };
-        await platform.PublishAsync(async bus =>
+        // Signed by dept-a's own key: the check is the consumers' inbox, not the signature.
+        var signer = platform.Signer("dept-a");
+        await platform.PublishAsAsync("dept-a", async bus =>
         {
-            await bus.Publish(duplicate, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
-            await bus.Publish(duplicate, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
-            await bus.Publish(marker, TestContext.Current.CancellationToken);
+            await bus.Publish(duplicate, context => { context.MessageId = messageId; signer.Sign(context); }, TestContext.Current.CancellationToken);
+            await bus.Publish(duplicate, context => { context.MessageId = messageId; signer.Sign(context); }, TestContext.Current.CancellationToken);
+            await bus.Publish(marker, context => signer.Sign(context), TestContext.Current.CancellationToken);
         });
 
         // Once the marker published after the duplicates is processed, the duplicates have been delivered too.

@@ -21,7 +21,7 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
     [Fact]
     public async Task A_pushed_batch_is_announced_in_runs_and_every_record_reaches_each_service_once()
     {
-        var tap = await platform.Infrastructure.TapAsync(platform.RunId, "Platform.Contracts:RecordEventBatch");
+        var tap = await platform.Infrastructure.TapAsync(platform.VirtualHostOf("dept-a"), "broadcast.record-event-batch");
         using var http = await platform.DeptA.HttpAsync();
         var records = Enumerable.Range(0, 250).Select(_ => Records.Valid()).ToArray();
         using var response = await http.PostJsonAsync("api/catalogue/records/batch", new { records });
@@ -39,7 +39,7 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
 
         // The 250 events left the outbox in a few messages (runs of up to 500, cut where a dispatch round ends), each event
         // under its own id (the inbox key downstream). The tap holds every run published since the push, other tests' runs included.
-        var runs = (await platform.Infrastructure.TakeAsync(platform.RunId, tap))
+        var runs = (await platform.Infrastructure.TakeAsync(platform.VirtualHostOf("dept-a"), tap))
             .Count(body => ids.Any(id => body.Contains(id, StringComparison.Ordinal)));
         runs.ShouldBeInRange(1, 9, "250 events in a handful of messages, not one each");
         (await platform.DeptA.CountAsync("catalogue",
@@ -73,12 +73,13 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
             new(Guid.NewGuid(), Published: new RecordPublished(second, department, 1, Metadata("另一份记录"), at.AddSeconds(2))),
             new(Guid.NewGuid(), Withdrawn: new RecordWithdrawn(first, department, 3, at.AddSeconds(3))),
         };
-        await platform.PublishAsync(async bus =>
+        var signer = platform.EnrolOutsider(department);
+        await platform.PublishAsAsync("dept-a", async bus =>
         {
-            await bus.Publish(new RecordEventBatch(department, events), TestContext.Current.CancellationToken);
+            await bus.Publish(new RecordEventBatch(department, events), context => signer.Sign(context), TestContext.Current.CancellationToken);
             // The same events again, in another run, and one of them alone under its own id.
-            await bus.Publish(new RecordEventBatch(department, events), TestContext.Current.CancellationToken);
-            await bus.Publish(events[2].Published!, context => context.MessageId = events[2].EventId, TestContext.Current.CancellationToken);
+            await bus.Publish(new RecordEventBatch(department, events), context => signer.Sign(context), TestContext.Current.CancellationToken);
+            await bus.Publish(events[2].Published!, context => { context.MessageId = events[2].EventId; signer.Sign(context); }, TestContext.Current.CancellationToken);
         });
 
         string[] ids = [first.ToString(), second.ToString()];
@@ -102,7 +103,8 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         var department = $"dept-x{RandomNumberGenerator.GetHexString(6, true)}";
         var broken = new RecordEventBatch(department, [new RecordEventEntry(Guid.NewGuid())]);
         var messageId = Guid.NewGuid();
-        await platform.PublishAsync(bus => bus.Publish(broken, context => context.MessageId = messageId, TestContext.Current.CancellationToken));
+        var signer = platform.EnrolOutsider(department);
+        await platform.PublishAsAsync("dept-a", bus => bus.Publish(broken, context => { context.MessageId = messageId; signer.Sign(context); }, TestContext.Current.CancellationToken));
 
         using var operatorClient = await platform.DeptA.HttpAsync(platform.DeptA.RoleClients[Roles.Operator]);
         var listed = await Eventually.Until(async () => (await operatorClient.GetJsonAsync("api/audit/operator/error-messages?limit=500")).EnumerateArray().ToList(),

@@ -29,21 +29,29 @@ public sealed class PlatformNode : IAsyncDisposable
     private readonly string _logDirectory;
     private readonly IDatabaseServer _infrastructure;
     private readonly string _databasePrefix;
-    private readonly Uri _rabbitMq;
+    private Uri _rabbitMq = null!;
     private IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
 
-    private PlatformNode(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq, string logDirectory)
+    private PlatformNode(IDatabaseServer infrastructure, string id, string databasePrefix, string logDirectory)
     {
         _infrastructure = infrastructure;
         Id = id;
         _databasePrefix = databasePrefix;
-        _rabbitMq = rabbitMq;
         _logDirectory = logDirectory;
         foreach (var (name, _, _) in Processes) _ports[name] = FreePort();
         Gateway = new Uri($"http://127.0.0.1:{_ports["gateway"]}/");
     }
 
     public string Id { get; }
+
+    /// <summary>The run the node belongs to (its databases' prefix); nodes of one run share an authority.</summary>
+    public string RunId => _databasePrefix;
+
+    /// <summary>
+    /// Gives a node started without <c>Trust__*</c> settings its own: the tests enrol it with an authority of its run.
+    /// Not set (the benchmarks), a node gets none from here.
+    /// </summary>
+    public static Func<PlatformNode, IReadOnlyDictionary<string, string>>? DefaultTrust { get; set; }
 
     /// <summary>Where every test node's notification service sends e-mail; a test listens there with an SmtpReceiver.</summary>
     public static int SmtpPort { get; } = FreePort();
@@ -91,20 +99,36 @@ public sealed class PlatformNode : IAsyncDisposable
     public static async Task<PlatformNode> StartAsync(IDatabaseServer infrastructure, string id, string databasePrefix, Uri rabbitMq,
         IReadOnlyDictionary<string, string> settings)
     {
+        var node = Create(infrastructure, id, databasePrefix);
+        await node.LaunchAsync(rabbitMq, settings);
+        return node;
+    }
+
+    /// <summary>A node with its ports (and so its gateway URL) chosen, not started yet: enrol it, then <see cref="LaunchAsync"/>.</summary>
+    public static PlatformNode Create(IDatabaseServer infrastructure, string id, string databasePrefix)
+    {
         var logs = Path.Combine(AppContext.BaseDirectory, "node-logs", databasePrefix);
         Directory.CreateDirectory(logs);
-        var node = new PlatformNode(infrastructure, id, databasePrefix, rabbitMq, logs) { _settings = settings };
+        return new PlatformNode(infrastructure, id, databasePrefix, logs);
+    }
+
+    /// <summary>Starts every process with the department's broker URI and <paramref name="settings"/>, and waits until they are ready.</summary>
+    public async Task LaunchAsync(Uri rabbitMq, IReadOnlyDictionary<string, string> settings)
+    {
+        _rabbitMq = rabbitMq;
+        _settings = settings.ContainsKey("Trust__AuthorityKeyFile") || DefaultTrust is null
+            ? settings
+            : DefaultTrust(this).Concat(settings).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         try
         {
-            foreach (var (name, _, _) in Processes) node.Start(name);
-            await node.WaitUntilReadyAsync(StartTimeout);
-            return node;
+            foreach (var (name, _, _) in Processes) Start(name);
+            await WaitUntilReadyAsync(StartTimeout);
         }
         catch
         {
             // A node that never became ready must not outlive the run: its consumers would keep taking messages from
             // the run's broker (or the next run's, on the same ports) and fail them.
-            await node.DisposeAsync();
+            await DisposeAsync();
             throw;
         }
     }
@@ -140,8 +164,8 @@ public sealed class PlatformNode : IAsyncDisposable
 
     /// <summary>
     /// Starts one more instance of <paramref name="process"/> for this node with its own port, database and RabbitMQ
-    /// virtual host, and <paramref name="settings"/> on top of the usual ones (e.g. a stricter configuration); it is
-    /// stopped with the node. Returns its URL.
+    /// virtual host, and <paramref name="settings"/> on top of the usual ones (e.g. a stricter configuration); it signs
+    /// with the node's key and trusts the node's directory. It is stopped with the node. Returns its URL.
     /// </summary>
     public async Task<Uri> StartVariantAsync(string process, string variant, Uri virtualHost, IReadOnlyDictionary<string, string> settings)
     {
@@ -160,6 +184,9 @@ public sealed class PlatformNode : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[name]}";
         start.Environment["ConnectionStrings__Database"] = DatabaseConnectionString(name.Replace('-', '_'));
         start.Environment["ConnectionStrings__RabbitMq"] = virtualHost.ToString();
+        // A variant's console reads its own virtual host, with the credentials of its connection string.
+        start.Environment.Remove("Ops__RabbitMqManagementUser");
+        start.Environment.Remove("Ops__RabbitMqManagementPassword");
         foreach (var (key, value) in settings) start.Environment[key] = value;
 
         var log = new StreamWriter(Path.Combine(_logDirectory, $"{Id}-{name}.log"), append: true) { AutoFlush = true };
@@ -220,7 +247,6 @@ public sealed class PlatformNode : IAsyncDisposable
         };
         if (process == "sharing")
         {
-            environment["Sharing__NodeKeyPath"] = Path.Combine(_logDirectory, $"{Id}-node-key.pem");
             environment["Sharing__DeadlineSweepInterval"] = "00:00:01";
             // Small enough that a test can push a selection past it (BulkSharingTests).
             environment["Sharing__BulkMaxRecords"] = "20";
@@ -231,6 +257,10 @@ public sealed class PlatformNode : IAsyncDisposable
             if (System.Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT") is { Length: > 0 } management)
             {
                 environment["Ops__RabbitMqManagementUrl"] = management;
+                // The console reads the department's own queues with the department's own broker user.
+                var credentials = _rabbitMq.UserInfo.Split(':', 2);
+                environment["Ops__RabbitMqManagementUser"] = Uri.UnescapeDataString(credentials[0]);
+                environment["Ops__RabbitMqManagementPassword"] = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : "";
             }
             environment["Auth__SigningKeyPath"] = Path.Combine(_logDirectory, $"{Id}-signing-key.pem");
             AddClient(environment, 0, Client, Roles.All);

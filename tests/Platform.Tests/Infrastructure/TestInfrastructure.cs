@@ -21,8 +21,12 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
     /// <summary>Connection string of a superuser, without a database name.</summary>
     public string PostgresServer { get; private set; } = "";
 
-    /// <summary>amqp://user:password@host:port (no virtual host).</summary>
+    /// <summary>amqp://user:password@host:port (no virtual host), as the broker's admin (the authority's user).</summary>
     public Uri RabbitMq { get; private set; } = null!;
+
+    public string AdminUser => Uri.UnescapeDataString(RabbitMq.UserInfo.Split(':', 2)[0]);
+
+    public string AdminPassword => Uri.UnescapeDataString(RabbitMq.UserInfo.Split(':', 2)[1]);
 
     /// <summary>Base URL of the RabbitMQ management API.</summary>
     public Uri RabbitMqManagement { get; private set; } = null!;
@@ -49,24 +53,30 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
                 "PLATFORM_TEST_RABBITMQ and PLATFORM_TEST_RABBITMQ_MANAGEMENT are not set. Run the suite with `deploy/local/platform test`.");
         }
 
+        if (!RabbitMq.UserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("PLATFORM_TEST_RABBITMQ must carry the broker admin's user and password (amqp://ADMIN:PASSWORD@host:port/).");
+        }
         await using var connection = new NpgsqlConnection(PostgresServer);
         await connection.OpenAsync();
+        PlatformNode.DefaultTrust = RunAuthority.EnrolStandalone;
     }
 
     public async ValueTask DisposeAsync()
     {
+        RunAuthority.DisposeStandalone();
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (_rabbit is not null) await _rabbit.DisposeAsync();
     }
 
     public string Database(string name) => new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
 
-    /// <summary>Creates an isolated RabbitMQ virtual host for one test platform and returns the amqp URI for it.</summary>
+    /// <summary>Creates an isolated RabbitMQ virtual host (no federation, no department user) and returns the admin's amqp URI for it.</summary>
     public async Task<Uri> CreateVirtualHostAsync(string name)
     {
         using var http = ManagementClient();
         (await http.PutAsync($"api/vhosts/{name}", null)).EnsureSuccessStatusCode();
-        var user = Uri.UnescapeDataString(RabbitMq.UserInfo.Split(':')[0]);
+        var user = AdminUser;
         (await http.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
         return new Uri(RabbitMq, name);
     }
@@ -104,7 +114,7 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
 
     public HttpClient ManagementClient()
     {
-        var credentials = RabbitMq.UserInfo.Length > 0 ? Uri.UnescapeDataString(RabbitMq.UserInfo) : "guest:guest";
+        var credentials = $"{AdminUser}:{AdminPassword}";
         var http = new HttpClient { BaseAddress = RabbitMqManagement };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         return http;

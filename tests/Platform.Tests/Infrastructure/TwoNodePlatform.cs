@@ -1,25 +1,57 @@
 using System.Security.Cryptography;
 using MassTransit;
+using Platform.Authority;
 
 namespace Platform.Tests.Infrastructure;
 
 /// <summary>
-/// Two department nodes, dept-a and dept-b, on the test PostgreSQL and an isolated RabbitMQ virtual host.
-/// dept-a reaches the broker through a <see cref="TcpProxy"/> so tests can take the broker away from it.
+/// Three department nodes, dept-a, dept-b and dept-c, on the test PostgreSQL and the exchange's broker topology (a hub
+/// vhost and one vhost and broker user per department, named with the prefix <c>{RunId}.</c>), each enrolled with an
+/// authority of the run's own. dept-a reaches the broker through <see cref="DeptABroker"/>, and every federation link
+/// and shovel through <see cref="Hub"/>, so tests can take either away.
 /// </summary>
 public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncLifetime
 {
+    public static readonly IReadOnlyList<string> Departments = ["dept-a", "dept-b", "dept-c"];
+
+    private IReadOnlyDictionary<string, Uri> _brokers = new Dictionary<string, Uri>();
+    private readonly Dictionary<string, NodeEnrolment> _enrolments = [];
+    private readonly Dictionary<string, PlatformNode> _nodes = [];
+    private readonly Dictionary<string, ECDsa> _signingKeys = [];
+
     public string RunId { get; } = $"t{RandomNumberGenerator.GetHexString(8, true)}";
 
     public TestInfrastructure Infrastructure => infrastructure;
 
-    public PlatformNode DeptA { get; private set; } = null!;
-    public PlatformNode DeptB { get; private set; } = null!;
+    public PlatformNode DeptA => _nodes["dept-a"];
+    public PlatformNode DeptB => _nodes["dept-b"];
+    public PlatformNode DeptC => _nodes["dept-c"];
+
+    public PlatformNode Node(string department) => _nodes[department];
 
     /// <summary>dept-a's only way to the broker.</summary>
     public TcpProxy DeptABroker { get; private set; } = null!;
 
-    public Uri VirtualHost { get; private set; } = null!;
+    /// <summary>The only way of every federation link and shovel between the departments' vhosts and the hub.</summary>
+    public TcpProxy Hub { get; private set; } = null!;
+
+    /// <summary>The run's authority: its key signs directory entries (a test may sign one of its own).</summary>
+    public RunAuthority Authority { get; private set; } = null!;
+
+    /// <summary>The authority's hub virtual host.</summary>
+    public string HubVirtualHost => $"{RunId}.exchange";
+
+    /// <summary>A department's virtual host (its broker user has the same name).</summary>
+    public string VirtualHostOf(string department) => $"{RunId}.{department}";
+
+    /// <summary>A department's broker connection: its own user and vhost, straight to the broker (not through a proxy).</summary>
+    public Uri BrokerUri(string department) => _brokers[department];
+
+    /// <summary>A department's node key (PEM and files) and its signed directory entry.</summary>
+    public NodeEnrolment Enrolment(string department) => _enrolments[department];
+
+    /// <summary>dept-a's broker connection (its own user and vhost).</summary>
+    public Uri VirtualHost => BrokerUri("dept-a");
 
     /// <summary>
     /// Gives dept-a its broker back and waits until each of its processes is healthy again (every receive endpoint
@@ -34,51 +66,97 @@ public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncL
 
     public async ValueTask InitializeAsync()
     {
-        VirtualHost = await infrastructure.CreateVirtualHostAsync(RunId);
-        DeptABroker = new TcpProxy(VirtualHost.Host, VirtualHost.Port);
-        var throughProxy = new UriBuilder(VirtualHost) { Port = DeptABroker.Port }.Uri;
-
-        var starting = new[]
+        var broker = infrastructure.RabbitMq;
+        Authority = new RunAuthority(RunId);
+        Hub = new TcpProxy(broker.Host, broker.Port);
+        DeptABroker = new TcpProxy(broker.Host, broker.Port);
+        using (var management = infrastructure.ManagementClient())
         {
-            PlatformNode.StartAsync(infrastructure, "dept-a", RunId, throughProxy),
-            PlatformNode.StartAsync(infrastructure, "dept-b", RunId, VirtualHost),
-        };
+            _brokers = await BrokerTopology.ApplyAsync(management, new BrokerTopologyOptions
+            {
+                Prefix = $"{RunId}.",
+                Departments = Departments,
+                Host = broker.Host,
+                AmqpPort = broker.Port,
+                LinkPort = Hub.Port,
+                AdminUser = infrastructure.AdminUser,
+                AdminPassword = infrastructure.AdminPassword,
+            }, TestContext.Current.CancellationToken);
+        }
+
+        // Ports first (the gateway URL goes into the signed entry), then every enrolment, then the processes: each node
+        // starts with the whole directory.
+        foreach (var department in Departments) _nodes[department] = PlatformNode.Create(infrastructure, department, RunId);
+        foreach (var (department, node) in _nodes) _enrolments[department] = Authority.Enrol(department, node.Gateway);
+        var starting = _nodes.Select(pair => pair.Value.LaunchAsync(
+            pair.Key == "dept-a" ? new UriBuilder(BrokerUri("dept-a")) { Port = DeptABroker.Port }.Uri : BrokerUri(pair.Key),
+            Authority.TrustSettings(_enrolments[pair.Key]))).ToList();
         try
         {
-            var nodes = await Task.WhenAll(starting);
-            (DeptA, DeptB) = (nodes[0], nodes[1]);
+            await Task.WhenAll(starting);
         }
         catch
         {
-            foreach (var node in starting.Where(t => t.IsCompletedSuccessfully)) await node.Result.DisposeAsync();
+            // LaunchAsync stops a node that failed; stop the others too.
+            foreach (var node in _nodes.Values) await node.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>Publishes on the platform's exchange as another node (or a faulty one) would, with a bus of its own.</summary>
-    public async Task PublishAsync(Func<IBus, Task> publish)
+    /// <summary>
+    /// Publishes as <paramref name="department"/>'s broker user into its own vhost, with a bus of its own, as a faulty
+    /// (or hostile) service of that department would; nothing signs the messages unless <paramref name="publish"/> does
+    /// (<see cref="Signer"/>).
+    /// </summary>
+    public Task PublishAsAsync(string department, Func<IBus, Task> publish) => TestSigner.PublishAsync(BrokerUri(department), publish);
+
+    /// <summary>Signs as <paramref name="department"/>'s node does, with its enrolled key.</summary>
+    public TestSigner Signer(string department)
     {
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(VirtualHost, h =>
+        lock (_signingKeys)
         {
-            h.Username("guest");
-            h.Password("guest");
-        }));
-        await bus.StartAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            await publish(bus);
+            if (!_signingKeys.TryGetValue(department, out var key))
+            {
+                key = ECDsa.Create();
+                key.ImportFromPem(Enrolment(department).NodeKeyPem);
+                _signingKeys[department] = key;
+            }
+            return new TestSigner(department, key, Enrolment(department).KeyId);
         }
-        finally
-        {
-            await bus.StopAsync(TestContext.Current.CancellationToken);
-        }
+    }
+
+    /// <summary>
+    /// Enrols a department that runs no node here (the authority signs its entry into the run's directory) and signs as it:
+    /// for tests that play another department's node on the exchange.
+    /// </summary>
+    public TestSigner EnrolOutsider(string department)
+    {
+        var enrolment = Authority.Enrol(department, new Uri("http://127.0.0.1:9/"));
+        var key = ECDsa.Create();
+        key.ImportFromPem(enrolment.NodeKeyPem);
+        return new TestSigner(department, key, enrolment.KeyId);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (DeptA is not null) await DeptA.DisposeAsync();
-        if (DeptB is not null) await DeptB.DisposeAsync();
+        foreach (var node in _nodes.Values) await node.DisposeAsync();
         if (DeptABroker is not null) await DeptABroker.DisposeAsync();
+        if (Hub is not null) await Hub.DisposeAsync();
+        Authority?.Dispose();
+        foreach (var key in _signingKeys.Values) key.Dispose();
+        // The run's links would otherwise keep reconnecting to a proxy that is gone.
+        using var management = infrastructure.ManagementClient();
+        foreach (var vhost in Departments.Select(VirtualHostOf).Append(HubVirtualHost))
+        {
+            try
+            {
+                using var deleted = await management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}");
+                using var user = await management.DeleteAsync($"api/users/{Uri.EscapeDataString(vhost)}");
+            }
+            catch (HttpRequestException)
+            {
+            }
+        }
     }
 }
 

@@ -466,25 +466,34 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("announced_at");
 
+                    b.Property<string>("Entry")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("entry");
+
                     b.Property<string>("GatewayUrl")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("gateway_url");
 
-                    b.Property<string>("KeyId")
+                    b.Property<DateTimeOffset>("IssuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("issued_at");
+
+                    b.Property<string>("Keys")
                         .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("key_id");
+                        .HasColumnType("jsonb")
+                        .HasColumnName("keys");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("name");
 
-                    b.Property<string>("PublicKeyJwk")
+                    b.Property<string>("Signature")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("public_key_jwk");
+                        .HasColumnName("signature");
 
                     b.HasKey("Department")
                         .HasName("pk_nodes");
@@ -805,6 +814,25 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasDatabaseName("ix_subscription_deliveries_request_id");
 
                     b.ToTable("subscription_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.SharingPolicy.Model.UsedNodeProof", b =>
+                {
+                    b.Property<string>("Jti")
+                        .HasColumnType("text")
+                        .HasColumnName("jti");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("Jti")
+                        .HasName("pk_used_node_proofs");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_used_node_proofs_expires_at");
+
+                    b.ToTable("used_node_proofs", (string)null);
                 });
 
             modelBuilder.Entity("Platform.SharingPolicy.Saga.DeferredMessage", b =>

@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Contracts;
+
+namespace Platform.ServiceDefaults.Trust;
+
+/// <summary>
+/// The departments this node believes in: only entries the coordinating authority signed (its public key is the one
+/// thing configured a priori), loaded from Trust:DirectoryFile at start and updated by NodeAnnounced. For each department
+/// the newest entry counts; an older one cannot roll a rotation back.
+/// </summary>
+public sealed partial class NodeDirectory
+{
+    private readonly ConcurrentDictionary<string, (DirectoryEntry Entry, SignedDirectoryEntry Signed)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Department, string KeyId, string PublicKey), ECDsa> _keys = new();
+    private readonly Lazy<ECDsa?> _authority;
+    private readonly ILogger<NodeDirectory> _logger;
+    private readonly TrustOptions _options;
+    private int _loaded;
+    private DateTime _loadedVersion;
+
+    public NodeDirectory(IOptions<TrustOptions> options, ILogger<NodeDirectory> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _authority = new Lazy<ECDsa?>(() => LoadAuthorityKey(_options.AuthorityKeyFile));
+    }
+
+    /// <summary>A directory over a given authority key (tests, tools).</summary>
+    public NodeDirectory(ECDsa authorityKey, ILogger<NodeDirectory> logger)
+    {
+        _options = new TrustOptions();
+        _logger = logger;
+        _authority = new Lazy<ECDsa?>(() => authorityKey);
+        _loaded = 1;
+    }
+
+    public IReadOnlyCollection<DirectoryEntry> Entries
+    {
+        get
+        {
+            EnsureLoaded();
+            return _entries.Values.Select(e => e.Entry).OrderBy(e => e.Department, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public DirectoryEntry? Find(string department)
+    {
+        EnsureLoaded();
+        return _entries.TryGetValue(department, out var found) ? found.Entry : null;
+    }
+
+    public SignedDirectoryEntry? SignedEntry(string department)
+    {
+        EnsureLoaded();
+        return _entries.TryGetValue(department, out var found) ? found.Signed : null;
+    }
+
+    /// <summary>The key <paramref name="department"/>'s entry lists as <paramref name="keyId"/>, if it is valid at <paramref name="at"/>.</summary>
+    public ECDsa? VerificationKey(string department, string keyId, DateTimeOffset at)
+    {
+        var key = Find(department)?.Keys.FirstOrDefault(k => k.KeyId == keyId);
+        if (key is null && ReloadIfChanged())
+        {
+            key = Find(department)?.Keys.FirstOrDefault(k => k.KeyId == keyId);
+        }
+        if (key is null || key.Algorithm != "ES256" || at < key.NotBefore || at > key.NotAfter)
+        {
+            return null;
+        }
+        return _keys.GetOrAdd((department, key.KeyId, key.PublicKey), static k =>
+        {
+            var ecdsa = ECDsa.Create();
+            ecdsa.ImportSubjectPublicKeyInfo(Convert.FromBase64String(k.PublicKey), out _);
+            return ecdsa;
+        });
+    }
+
+    /// <summary>
+    /// Takes an entry if the authority signed it and it is newer than the one held for its department. True when the
+    /// signature verifies; <paramref name="entry"/> is then the department's current entry (the held one if it is newer).
+    /// </summary>
+    public bool TryAccept(SignedDirectoryEntry signedEntry, out DirectoryEntry? entry, out string? refusal)
+    {
+        EnsureLoaded();
+        return Accept(signedEntry, out entry, out refusal);
+    }
+
+    private bool Accept(SignedDirectoryEntry signedEntry, out DirectoryEntry? entry, out string? refusal)
+    {
+        entry = null;
+        if (_authority.Value is not { } authority)
+        {
+            refusal = "no authority key is configured (Trust:AuthorityKeyFile)";
+            return false;
+        }
+        byte[] bytes, signature;
+        try
+        {
+            bytes = Convert.FromBase64String(signedEntry.Entry);
+            signature = Convert.FromBase64String(signedEntry.Signature);
+        }
+        catch (FormatException)
+        {
+            refusal = "entry or signature is not base64";
+            return false;
+        }
+        if (!authority.VerifyData(bytes, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+        {
+            refusal = "the authority's signature does not verify";
+            return false;
+        }
+        try
+        {
+            entry = JsonSerializer.Deserialize<DirectoryEntry>(bytes, JsonSerializerOptions.Web);
+        }
+        catch (JsonException)
+        {
+            entry = null;
+        }
+        if (entry is null || string.IsNullOrEmpty(entry.Department) || entry.Keys is null)
+        {
+            refusal = "the signed entry is not a directory entry";
+            return false;
+        }
+        var accepted = entry;
+        // A genuine but older entry (a node announcing before its rotation reached it) leaves the newer one in place.
+        entry = _entries.AddOrUpdate(entry.Department, _ => (accepted, signedEntry),
+            (_, held) => held.Entry.IssuedAt < accepted.IssuedAt ? (accepted, signedEntry) : held).Entry;
+        refusal = null;
+        return true;
+    }
+
+    private void EnsureLoaded()
+    {
+        if (Interlocked.Exchange(ref _loaded, 1) == 0)
+        {
+            Load();
+        }
+    }
+
+    /// <summary>
+    /// A key nobody announced yet may be in a directory file the authority has rewritten since (an enrolment or rotation
+    /// reaches every service this way, not only those that consume announcements); a look at the file's time is cheap.
+    /// </summary>
+    private bool ReloadIfChanged()
+    {
+        if (_options.DirectoryFile is not { Length: > 0 } path || File.GetLastWriteTimeUtc(path) == _loadedVersion)
+        {
+            return false;
+        }
+        Load();
+        return true;
+    }
+
+    private void Load()
+    {
+        if (_options.DirectoryFile is not { Length: > 0 } path)
+        {
+            return;
+        }
+        _loadedVersion = File.GetLastWriteTimeUtc(path);
+        var entries = JsonSerializer.Deserialize<List<SignedDirectoryEntry>>(File.ReadAllBytes(path), JsonSerializerOptions.Web) ?? [];
+        foreach (var item in entries)
+        {
+            if (!Accept(item, out _, out var refusal))
+            {
+                LogEntryRefused(_logger, path, refusal!);
+            }
+        }
+    }
+
+    private static ECDsa? LoadAuthorityKey(string? path)
+    {
+        if (path is not { Length: > 0 })
+        {
+            return null;
+        }
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(path));
+        return key;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A directory entry in {Path} was refused: {Reason}")]
+    private static partial void LogEntryRefused(ILogger logger, string path, string reason);
+}

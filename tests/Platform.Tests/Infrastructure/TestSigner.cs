@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using MassTransit;
+using Platform.ServiceDefaults.Trust;
+
+namespace Platform.Tests.Infrastructure;
+
+/// <summary>
+/// Signs a message as a department's node does (the same bytes and headers as <see cref="MessageSigningFilter{T}"/>), so a
+/// test can speak as a genuine node, as another department, or lie about the time or the destination.
+/// </summary>
+public sealed class TestSigner(string department, ECDsa key, string keyId)
+{
+    public string Department => department;
+
+    /// <summary>The department's node key, which also signs its grants and node proofs.</summary>
+    public ECDsa Key => key;
+
+    public string KeyId => keyId;
+
+    public void Sign<T>(SendContext<T> context, DateTimeOffset? at = null, string? destination = null) where T : class
+    {
+        var crossing = CrossingMessages.Of<T>() ?? throw new InvalidOperationException($"{typeof(T).Name} never crosses departments.");
+        var messageId = context.MessageId ??= NewId.NextGuid();
+        var signedAt = (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+        var to = destination ?? crossing.Addressee?.Invoke(context.Message) ?? MessageSignature.Everyone;
+        var signature = key.SignData(MessageSignature.SignedBytes(crossing, context.Message, messageId, signedAt, department, to),
+            HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        context.Headers.Set(MessageSignature.Signer, department);
+        context.Headers.Set(MessageSignature.KeyId, keyId);
+        context.Headers.Set(MessageSignature.SignedAt, signedAt);
+        context.Headers.Set(MessageSignature.Destination, to);
+        context.Headers.Set(MessageSignature.Value, Convert.ToBase64String(signature));
+    }
+
+    /// <summary>A bus on <paramref name="broker"/> (a department's own vhost and user) with the platform's exchange topology.</summary>
+    public static async Task PublishAsync(Uri broker, Func<IBus, Task> publish)
+    {
+        var user = broker.UserInfo.Split(':', 2);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(broker, h =>
+            {
+                h.Username(Uri.UnescapeDataString(user[0]));
+                h.Password(Uri.UnescapeDataString(user[1]));
+            });
+            CrossingMessages.ConfigureTopology(rabbit);
+        });
+        await bus.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await publish(bus);
+        }
+        finally
+        {
+            await bus.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}
