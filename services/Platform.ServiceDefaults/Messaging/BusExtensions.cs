@@ -29,10 +29,15 @@ public static class BusExtensions
             // to usage-tracking.masstransit.io is off.
             bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
+            bus.AddPublishObserver<MessageSigningObserver>();
+            bus.AddSendObserver<MessageSigningObserver>();
 
-            bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
+            bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
                 errorQueues.AddInputQueue(name);
+                // Messages that leave a department are signed on the way out (MessageSigningObserver) and verified here
+                // before any consumer, saga or batch sees them.
+                endpoint.UseFilter(new MessageVerificationFilter(context.GetRequiredService<MessageVerification>()));
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
                     rabbit.SetQuorumQueue();
@@ -66,10 +71,7 @@ public static class BusExtensions
                     options.WriteIndented = false;
                     return options;
                 });
-                // Messages that leave the department are signed on the way out and verified before any consumer runs.
                 CrossingMessages.ConfigureTopology(rabbit);
-                rabbit.UseSendFilter(typeof(MessageSigningFilter<>), context);
-                rabbit.UseConsumeFilter(typeof(MessageVerificationFilter<>), context);
                 transport?.Invoke(rabbit);
                 rabbit.ConfigureEndpoints(context);
             });

@@ -25,14 +25,15 @@ public sealed partial class MessageVerification(
 
     public readonly record struct Verdict(MessageRefusal? Refusal, string? Signature, DateTimeOffset ForgetAfter);
 
+    /// <summary>A message of a type that never leaves a department must have been published in this department's own vhost.</summary>
+    public static MessageRefusal? CheckLocal(ConsumeContext context) => Crossed(context)
+        ? new MessageRefusal(MessageRefusal.NotCrossing, $"{string.Join(", ", context.SupportedMessageTypes)} never leaves a department, yet it arrived from the exchange")
+        : null;
+
     public Verdict Check<T>(ConsumeContext<T> context) where T : class
     {
-        var crossed = CrossedHeaders.Any(h => context.ReceiveContext.TransportHeaders.TryGetHeader(h, out _));
-        if (CrossingMessages.Of<T>() is not { } crossing)
-        {
-            // Published in this department's own vhost, which only its own services can write to.
-            return crossed ? Refuse(MessageRefusal.NotCrossing, $"{typeof(T).Name} never leaves a department, yet it arrived from the exchange") : default;
-        }
+        var crossed = Crossed(context);
+        var crossing = CrossingMessages.Of<T>()!;
 
         var headers = context.Headers;
         var signer = headers.Get<string>(MessageSignature.Signer);
@@ -106,16 +107,16 @@ public sealed partial class MessageVerification(
     }
 
     /// <summary>Counts, logs and audits a refused message; the caller leaves it unconsumed (quarantined).</summary>
-    public async Task QuarantineAsync<T>(ConsumeContext<T> context, MessageRefusal refusal) where T : class
+    public async Task QuarantineAsync(ConsumeContext context, Type? type, MessageRefusal refusal)
     {
         var signer = context.Headers.Get<string>(MessageSignature.Signer);
-        PlatformMetrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("reason", refusal.Reason),
-            new KeyValuePair<string, object?>("type", CrossingMessages.Of<T>()?.Kind ?? typeof(T).Name));
-        LogRejected(logger, typeof(T).Name, context.MessageId, signer, refusal.Reason, refusal.Detail);
+        var kind = type is null ? "local" : CrossingMessages.Of(type)?.Kind ?? type.Name;
+        PlatformMetrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("reason", refusal.Reason), new KeyValuePair<string, object?>("type", kind));
+        LogRejected(logger, kind, context.MessageId, signer, refusal.Reason, refusal.Detail);
         var receivedFrom = context.ReceiveContext.TransportHeaders.TryGetHeader("x-received-from", out var from) ? Describe(from) : null;
         try
         {
-            await context.Publish(new MessageRejected(node.Value.Id, service.Name, refusal.Reason, refusal.Detail, typeof(T).FullName,
+            await context.Publish(new MessageRejected(node.Value.Id, service.Name, refusal.Reason, refusal.Detail, type?.FullName ?? string.Join(", ", context.SupportedMessageTypes),
                 context.MessageId, signer, receivedFrom, clock.GetUtcNow()), context.CancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -152,6 +153,8 @@ public sealed partial class MessageVerification(
             : h?.ToString())),
         _ => header?.ToString() ?? "",
     };
+
+    private static bool Crossed(ConsumeContext context) => CrossedHeaders.Any(h => context.ReceiveContext.TransportHeaders.TryGetHeader(h, out _));
 
     private static Verdict Refuse(string reason, string detail) => new(new MessageRefusal(reason, detail), null, default);
 

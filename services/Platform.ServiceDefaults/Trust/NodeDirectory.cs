@@ -20,7 +20,8 @@ public sealed partial class NodeDirectory
     private readonly ILogger<NodeDirectory> _logger;
     private readonly TrustOptions _options;
     private int _loaded;
-    private DateTime _loadedVersion;
+    private (DateTime, long) _loadedVersion;
+    private long _loadedAt;
 
     public NodeDirectory(IOptions<TrustOptions> options, ILogger<NodeDirectory> logger)
     {
@@ -144,11 +145,17 @@ public sealed partial class NodeDirectory
 
     /// <summary>
     /// A key nobody announced yet may be in a directory file the authority has rewritten since (an enrolment or rotation
-    /// reaches every service this way, not only those that consume announcements); a look at the file's time is cheap.
+    /// reaches every service this way, not only those that consume announcements). A file's time is as coarse as the
+    /// kernel's clock tick, so two writes may share one: past a second, the file is read again anyway.
     /// </summary>
     private bool ReloadIfChanged()
     {
-        if (_options.DirectoryFile is not { Length: > 0 } path || File.GetLastWriteTimeUtc(path) == _loadedVersion)
+        if (_options.DirectoryFile is not { Length: > 0 } path)
+        {
+            return false;
+        }
+        var file = new FileInfo(path);
+        if ((file.LastWriteTimeUtc, file.Length) == _loadedVersion && Environment.TickCount64 - Interlocked.Read(ref _loadedAt) < 1_000)
         {
             return false;
         }
@@ -162,8 +169,20 @@ public sealed partial class NodeDirectory
         {
             return;
         }
-        _loadedVersion = File.GetLastWriteTimeUtc(path);
-        var entries = JsonSerializer.Deserialize<List<SignedDirectoryEntry>>(File.ReadAllBytes(path), JsonSerializerOptions.Web) ?? [];
+        var file = new FileInfo(path);
+        _loadedVersion = (file.LastWriteTimeUtc, file.Length);
+        Interlocked.Exchange(ref _loadedAt, Environment.TickCount64);
+        List<SignedDirectoryEntry> entries;
+        try
+        {
+            entries = JsonSerializer.Deserialize<List<SignedDirectoryEntry>>(File.ReadAllBytes(path), JsonSerializerOptions.Web) ?? [];
+        }
+        catch (Exception ex) when (ex is IOException or JsonException)
+        {
+            // The entries already held stay; the authority's next write is read on the next unknown key.
+            LogUnreadable(_logger, path, ex.Message);
+            return;
+        }
         foreach (var item in entries)
         {
             if (!Accept(item, out _, out var refusal))
@@ -183,6 +202,9 @@ public sealed partial class NodeDirectory
         key.ImportFromPem(File.ReadAllText(path));
         return key;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The directory file {Path} cannot be read: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A directory entry in {Path} was refused: {Reason}")]
     private static partial void LogEntryRefused(ILogger logger, string path, string reason);

@@ -5,7 +5,7 @@ using Platform.ServiceDefaults.Trust;
 namespace Platform.Tests.Infrastructure;
 
 /// <summary>
-/// Signs a message as a department's node does (the same bytes and headers as <see cref="MessageSigningFilter{T}"/>), so a
+/// Signs a message as a department's node does (the same bytes and headers as <see cref="MessageSigningObserver"/>), so a
 /// test can speak as a genuine node, as another department, or lie about the time or the destination.
 /// </summary>
 public sealed class TestSigner(string department, ECDsa key, string keyId)
