@@ -36,22 +36,60 @@ public sealed class BenchmarkRun(string postgresServer, Uri rabbitMq, bool quick
         ["Sharing__DeadlineSweepInterval"] = "00:00:30",
     };
 
+    /// <summary>The run's coordinating authority: it enrolled both nodes.</summary>
+    public RunAuthority Authority { get; private set; } = null!;
+
+    /// <summary>Each department's broker connection (its own user and vhost), as the authority set them up.</summary>
+    public IReadOnlyDictionary<string, Uri> Brokers { get; private set; } = new Dictionary<string, Uri>();
+
+    /// <summary>The management API with the broker admin's credentials (those of <see cref="RabbitMq"/>).</summary>
+    public HttpClient ManagementClient()
+    {
+        var management = new Uri(Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT")
+            ?? throw new InvalidOperationException("PLATFORM_TEST_RABBITMQ_MANAGEMENT is not set: run through `deploy/local/platform bench`."));
+        var http = new HttpClient { BaseAddress = management };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(RabbitMq.UserInfo))));
+        return http;
+    }
+
+    /// <summary>
+    /// Two nodes on the federated exchange as deployed: each department its own vhost and broker user, a hub between them,
+    /// every node enrolled (with its real gateway URL) by the run's authority, so every message is signed and verified.
+    /// </summary>
     public async Task StartNodesAsync()
     {
-        var starting = new[]
+        string[] departments = ["dept-a", "dept-b"];
+        Authority = new RunAuthority(RunId);
+        var admin = Uri.UnescapeDataString(RabbitMq.UserInfo).Split(':', 2);
+        using (var management = ManagementClient())
         {
-            PlatformNode.StartAsync(this, "dept-a", RunId, RabbitMq, DeployedTimings),
-            PlatformNode.StartAsync(this, "dept-b", RunId, RabbitMq, DeployedTimings),
-        };
+            Brokers = await Platform.Authority.BrokerTopology.ApplyAsync(management, new Platform.Authority.BrokerTopologyOptions
+            {
+                Prefix = $"{RunId}.",
+                Departments = departments,
+                Host = RabbitMq.Host,
+                AmqpPort = RabbitMq.Port,
+                LinkPort = RabbitMq.Port,
+                AdminUser = admin[0],
+                AdminPassword = admin[1],
+            }, CancellationToken.None);
+        }
+        var nodes = departments.Select(d => PlatformNode.Create(this, d, RunId)).ToArray();
+        var starting = nodes.Select(node =>
+        {
+            var settings = Authority.TrustSettings(Authority.Enrol(node.Id, node.Gateway)).Concat(DeployedTimings).ToDictionary();
+            return node.LaunchAsync(Brokers[node.Id], settings);
+        }).ToList();
         try
         {
-            var nodes = await Task.WhenAll(starting);
+            await Task.WhenAll(starting);
             (DeptA, DeptB) = (nodes[0], nodes[1]);
         }
         catch
         {
             // The node that did start must not outlive the run (its consumers would take the next run's messages).
-            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully)) await started.Result.DisposeAsync();
+            foreach (var node in nodes) await node.DisposeAsync();
             throw;
         }
     }
@@ -67,6 +105,7 @@ public sealed class BenchmarkRun(string postgresServer, Uri rabbitMq, bool quick
     {
         if (DeptA is not null) await DeptA.DisposeAsync();
         if (DeptB is not null) await DeptB.DisposeAsync();
+        Authority?.Dispose();
     }
 }
 

@@ -28,7 +28,7 @@ public sealed class BatchIngestionScenario : IScenario
         var warmUp = Enumerable.Range(0, run.Size(10_000, 1_000)).Select(i => RecordRow.Generate(run.RunId + "-warm", i)).ToArray();
         var warmUpPushes = new Pushes();
         await PushAsync(http, warmUp, warmUpPushes);
-        await SearchLatencyScenario.WaitForEmptyQueuesAsync(run.Duration(300, 30), cancellationToken);
+        await SearchLatencyScenario.WaitForEmptyQueuesAsync(run, run.Duration(300, 30), cancellationToken);
         await CpuAccounting.WaitForQuietAsync(run, TimeSpan.FromSeconds(30), cancellationToken);
 
         var pushes = new Pushes();
@@ -48,7 +48,7 @@ public sealed class BatchIngestionScenario : IScenario
         cpu.Report(Name, count, "record (while the batches ran)");
         // The batches' events are still fanning out to the consumers of both nodes: the whole cost of a record includes them.
         var drain = Stopwatch.StartNew();
-        var left = await SearchLatencyScenario.WaitForEmptyQueuesAsync(run.Duration(600, 30), cancellationToken);
+        var left = await SearchLatencyScenario.WaitForEmptyQueuesAsync(run, run.Duration(600, 30), cancellationToken);
         run.Add(new Figure(Name, $"event backlog drained after the batches ({left:N0} messages left)", drain.Elapsed.TotalSeconds, "s"));
         cpu.Report(Name, count, "record (batches and their event fan-out)");
         run.Add(new Figure(Name, $"failed batches + rejected records{pushes.Statuses}", pushes.Failed, "items"));

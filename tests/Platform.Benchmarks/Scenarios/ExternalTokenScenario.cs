@@ -76,11 +76,8 @@ public sealed class ExternalTokenScenario : IScenario
 
     private static async Task<Uri> CreateVirtualHostAsync(BenchmarkRun run, string name, CancellationToken cancellationToken)
     {
-        var management = new Uri(Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT")
-            ?? throw new InvalidOperationException("PLATFORM_TEST_RABBITMQ_MANAGEMENT is not set: run through `deploy/local/platform bench`."));
-        var credentials = run.RabbitMq.UserInfo.Length > 0 ? Uri.UnescapeDataString(run.RabbitMq.UserInfo) : "guest:guest";
-        using var http = new HttpClient { BaseAddress = management };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        var credentials = Uri.UnescapeDataString(run.RabbitMq.UserInfo);
+        using var http = run.ManagementClient();
         (await http.PutAsync($"api/vhosts/{name}", null, cancellationToken)).EnsureSuccessStatusCode();
         var user = credentials.Split(':')[0];
         (await http.PutAsJsonAsync($"api/permissions/{name}/{user}", new { configure = ".*", write = ".*", read = ".*" }, cancellationToken)).EnsureSuccessStatusCode();

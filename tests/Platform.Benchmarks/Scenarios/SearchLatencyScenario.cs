@@ -18,7 +18,7 @@ public sealed class SearchLatencyScenario : IScenario
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
         var drain = System.Diagnostics.Stopwatch.StartNew();
-        var left = await WaitForEmptyQueuesAsync(run.Duration(600, 30), cancellationToken);
+        var left = await WaitForEmptyQueuesAsync(run, run.Duration(600, 30), cancellationToken);
         run.Add(new Figure(Name, $"event backlog drained before searching ({left:N0} messages left)", drain.Elapsed.TotalSeconds, "s"));
 
         using var http = await run.DeptA.HttpAsync();
@@ -48,12 +48,9 @@ public sealed class SearchLatencyScenario : IScenario
     }
 
     /// <summary>Waits until RabbitMQ's input queues hold no message (management API), at most <paramref name="limit"/>; returns what is left.</summary>
-    internal static async Task<long> WaitForEmptyQueuesAsync(TimeSpan limit, CancellationToken cancellationToken)
+    internal static async Task<long> WaitForEmptyQueuesAsync(BenchmarkRun run, TimeSpan limit, CancellationToken cancellationToken)
     {
-        var management = Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT");
-        if (management is null) return -1;
-        using var http = new HttpClient { BaseAddress = new Uri(management) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        using var http = run.ManagementClient();
         var deadline = DateTime.UtcNow + limit;
         long messages;
         do
