@@ -5,7 +5,7 @@ const TEXT = {
   zh: {
     title: '运维控制台', range: '时间范围', range1h: '最近1小时', range24h: '最近24小时', range30d: '最近30天', signOut: '退出',
     signIn: '登录', signInHelp: '使用本节点的API客户端（客户端凭证）登录。', clientId: '客户端ID', clientSecret: '客户端密钥', signInButton: '登录',
-    signInFailed: '登录失败：客户端ID或密钥不正确。', interactions: '交换次数', errorRate: '错误率', outboxBacklog: '发件箱积压', auditChain: '审计链',
+    signInFailed: '登录失败：客户端ID或密钥不正确。', interactions: '交换次数', errorRate: '错误率', outboxBacklog: '发件箱积压', rejected: '拒收消息(已隔离)', auditChain: '审计链',
     matrix: '部门间交换矩阵', timeSeries: '交换量时间序列', queueDepth: '队列深度', byKind: '按类型与结果', from: '来源', to: '目标', kind: '类型',
     outcome: '结果', count: '次数', services: '本节点服务', service: '服务', status: '状态', oldestAge: '最旧消息(秒)', peers: '对端节点',
     department: '部门', gateway: '网关', queues: '队列', queue: '队列', messages: '消息', unacked: '未确认', consumers: '消费者',
@@ -19,7 +19,7 @@ const TEXT = {
     title: 'Ops console', range: 'Range', range1h: 'Last hour', range24h: 'Last 24 hours', range30d: 'Last 30 days', signOut: 'Sign out',
     signIn: 'Sign in', signInHelp: 'Sign in with an API client of this node (client credentials).', clientId: 'Client id', clientSecret: 'Client secret',
     signInButton: 'Sign in', signInFailed: 'Sign-in failed: wrong client id or secret.', interactions: 'Interactions', errorRate: 'Error rate',
-    outboxBacklog: 'Outbox backlog', auditChain: 'Audit chain', matrix: 'Department-to-department traffic', timeSeries: 'Traffic over time',
+    outboxBacklog: 'Outbox backlog', rejected: 'Rejected messages (quarantined)', auditChain: 'Audit chain', matrix: 'Department-to-department traffic', timeSeries: 'Traffic over time',
     queueDepth: 'Queue depth', byKind: 'By kind and outcome', from: 'From', to: 'To', kind: 'Kind', outcome: 'Outcome', count: 'Count',
     services: 'Services of this node', service: 'Service', status: 'Status', oldestAge: 'Oldest (s)', peers: 'Peer nodes', department: 'Department',
     gateway: 'Gateway', queues: 'Queues', queue: 'Queue', messages: 'Messages', unacked: 'Unacked', consumers: 'Consumers',
@@ -164,12 +164,15 @@ async function loadOverview() {
   const overview = await api('/api/ops/overview');
   $('node-name').textContent = overview.node;
   clear('services');
-  let backlog = 0;
+  let backlog = 0, rejected = 0;
   overview.services.forEach(s => {
     backlog += s.outboxBacklog || 0;
-    row('services', [s.name, status(s.status, s.status === 'Healthy'), s.outboxBacklog ?? null, s.outboxOldestAgeSeconds ?? null]);
+    rejected += s.messagesRejected || 0;
+    row('services', [s.name, status(s.status, s.status === 'Healthy'), s.outboxBacklog ?? null, s.outboxOldestAgeSeconds ?? null,
+      s.messagesRejected ? status(String(s.messagesRejected), false) : s.messagesRejected ?? null]);
   });
   $('outbox-backlog').textContent = backlog.toLocaleString();
+  $('messages-rejected').textContent = rejected.toLocaleString();
   clear('peers');
   overview.peers.forEach(p => row('peers', [p.department, p.gatewayUrl, status(p.status, p.status === 'Healthy')]));
   $('queues-error').textContent = overview.queuesError || '';

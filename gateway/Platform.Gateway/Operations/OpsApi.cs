@@ -75,14 +75,14 @@ internal static class OpsApi
         var peers = PeersAsync(http, sharing, context.Request.Headers.Authorization.ToString(), node.Value.Id, cancellationToken);
         var queues = QueuesAsync(http, options.Value, configuration.GetConnectionString("RabbitMq"), node.Value.Id, cancellationToken);
         await Task.WhenAll([.. services, peers, queues]);
-        var all = new List<ServiceStatus> { new("gateway", "self", "Healthy", null, null) };
+        var all = new List<ServiceStatus> { new("gateway", "self", "Healthy", null, null, null) };
         all.AddRange(services.Select(s => s.Result));
         return TypedResults.Ok(new OpsOverview(node.Value.Id, clock.GetUtcNow(), all, peers.Result, queues.Result.Queues, queues.Result.Error));
     }
 
     private static async Task<ServiceStatus> ServiceAsync(HttpClient http, string name, string? address, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(address)) return new ServiceStatus(name, "", "NotConfigured", null, null);
+        if (string.IsNullOrWhiteSpace(address)) return new ServiceStatus(name, "", "NotConfigured", null, null, null);
         var baseUri = new Uri(address);
         string status;
         try
@@ -95,18 +95,19 @@ internal static class OpsApi
         {
             status = "Unreachable";
         }
-        double? backlog = null, age = null;
+        double? backlog = null, age = null, rejected = null;
         try
         {
             var metrics = await http.GetStringAsync(new Uri(baseUri, "metrics"), cancellationToken);
             backlog = Gauge(metrics, "platform_outbox_backlog");
             age = Gauge(metrics, "platform_outbox_oldest_age");
+            rejected = Gauge(metrics, "platform_messages_rejected_total") ?? 0;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             // The health status already says the service cannot be reached.
         }
-        return new ServiceStatus(name, baseUri.ToString(), status, backlog, age);
+        return new ServiceStatus(name, baseUri.ToString(), status, backlog, age, rejected);
     }
 
     /// <summary>The sum of a gauge's samples in Prometheus text format (any unit suffix), or null when absent.</summary>
@@ -200,8 +201,11 @@ internal static class OpsApi
 public sealed record OpsOverview(string Node, DateTimeOffset At, IReadOnlyList<ServiceStatus> Services, IReadOnlyList<PeerStatus> Peers,
     IReadOnlyList<QueueStatus> Queues, string? QueuesError);
 
-/// <summary>A process's readiness and its outbox: messages waiting to be published and the age of the oldest, in seconds.</summary>
-public sealed record ServiceStatus(string Name, string Url, string Status, double? OutboxBacklog, double? OutboxOldestAgeSeconds);
+/// <summary>
+/// A process's readiness, its outbox (messages waiting to be published, the age of the oldest in seconds) and the messages
+/// from the exchange it refused and quarantined since it started (bad signature, wrong sender, replay…; docs/TRUST.md).
+/// </summary>
+public sealed record ServiceStatus(string Name, string Url, string Status, double? OutboxBacklog, double? OutboxOldestAgeSeconds, double? MessagesRejected);
 
 public sealed record PeerStatus(string Department, string Name, string GatewayUrl, string Status);
 

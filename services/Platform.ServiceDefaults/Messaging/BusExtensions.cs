@@ -30,7 +30,6 @@ public static class BusExtensions
             bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
             bus.AddPublishObserver<MessageSigningObserver>();
-            bus.AddSendObserver<MessageSigningObserver>();
 
             bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {

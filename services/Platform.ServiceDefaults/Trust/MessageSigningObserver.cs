@@ -6,17 +6,13 @@ namespace Platform.ServiceDefaults.Trust;
 /// <summary>
 /// Signs every message that leaves the department (a <see cref="CrossingMessages"/> type) with this node's key. An
 /// observer rather than a filter: MassTransit runs configured publish filters before the caller's own pipe, which may
-/// still set the message id the signature covers (the outbox does); observers see the message as it will go out.
+/// still set the message id the signature covers (the outbox does); observers see the message as it will go out. Every
+/// crossing message is published (directed ones by routing key), never sent to an address, so publishing is where it is
+/// signed. It is always signed anew: a message published while consuming another carries that message's headers.
 /// </summary>
-public sealed class MessageSigningObserver(NodeSigningKey key, IOptions<NodeOptions> node, TimeProvider clock) : IPublishObserver, ISendObserver
+public sealed class MessageSigningObserver(NodeSigningKey key, IOptions<NodeOptions> node, TimeProvider clock) : IPublishObserver
 {
     public Task PrePublish<T>(PublishContext<T> context) where T : class
-    {
-        Sign(context);
-        return Task.CompletedTask;
-    }
-
-    public Task PreSend<T>(SendContext<T> context) where T : class
     {
         Sign(context);
         return Task.CompletedTask;
@@ -26,13 +22,9 @@ public sealed class MessageSigningObserver(NodeSigningKey key, IOptions<NodeOpti
 
     public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
 
-    public Task PostSend<T>(SendContext<T> context) where T : class => Task.CompletedTask;
-
-    public Task SendFault<T>(SendContext<T> context, Exception exception) where T : class => Task.CompletedTask;
-
-    private void Sign<T>(SendContext<T> context) where T : class
+    private void Sign<T>(PublishContext<T> context) where T : class
     {
-        if (CrossingMessages.Of<T>() is not { } crossing || context.Headers.TryGetHeader(MessageSignature.Value, out _))
+        if (CrossingMessages.Of<T>() is not { } crossing)
         {
             return;
         }
@@ -46,5 +38,7 @@ public sealed class MessageSigningObserver(NodeSigningKey key, IOptions<NodeOpti
         context.Headers.Set(MessageSignature.SignedAt, signedAt);
         context.Headers.Set(MessageSignature.Destination, destination);
         context.Headers.Set(MessageSignature.Value, Convert.ToBase64String(signature));
+        // Carried over from a message an operator replayed, it would vouch for this new one.
+        context.Headers.Set(MessageSignature.OperatorReplay, null);
     }
 }

@@ -83,7 +83,7 @@ public sealed partial class MessageVerification(
         }
 
         // An operator moving a held message back (from this vhost, never through the exchange) replays on purpose.
-        var operatorReplay = !crossed && headers.Get<bool>(MessageSignature.OperatorReplay) == true;
+        var operatorReplay = !crossed && context.ReceiveContext.TransportHeaders.Get<bool>(MessageSignature.OperatorReplay) == true;
         var now = clock.GetUtcNow();
         var window = options.Value.MessageWindow;
         if (!operatorReplay && (now - signedAt > window || signedAt - now > options.Value.ClockSkew))

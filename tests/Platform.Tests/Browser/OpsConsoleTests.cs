@@ -53,6 +53,8 @@ public sealed class OpsConsoleTests(TwoNodePlatform platform)
         await Until(() => page.TextContentAsync("#services tbody"), text => text?.Contains("catalogue", StringComparison.Ordinal) == true, "the services table");
         (await page.Locator("#services tbody tr").CountAsync()).ShouldBe(5);
         (await page.Locator("#services tbody .ok").CountAsync()).ShouldBe(5);
+        // Messages the node refused and quarantined, summed over its services (a count, zero or more).
+        (await page.TextContentAsync("#messages-rejected") ?? "").ShouldMatch(@"^[0-9,]+$");
         await Until(() => page.TextContentAsync("#peers tbody"), text => text?.Contains("dept-b", StringComparison.Ordinal) == true, "dept-b among the peers");
         await Until(() => page.TextContentAsync("#queues tbody"), text => text?.Contains("dept-a.audit", StringComparison.Ordinal) == true, "the node's queues");
         await Until(() => page.TextContentAsync("#audit-chain"), text => text == "完整", "the audit chain status");

@@ -32,6 +32,24 @@ public sealed class TestSigner(string department, ECDsa key, string keyId)
         context.Headers.Set(MessageSignature.Value, Convert.ToBase64String(signature));
     }
 
+    /// <summary>The signature headers of <paramref name="message"/> under <paramref name="messageId"/>, for a message put on the wire by hand.</summary>
+    public Dictionary<string, object> Headers<T>(T message, Guid messageId, DateTimeOffset? at = null) where T : class
+    {
+        var crossing = CrossingMessages.Of<T>() ?? throw new InvalidOperationException($"{typeof(T).Name} never crosses departments.");
+        var signedAt = (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+        var to = crossing.Addressee?.Invoke(message) ?? MessageSignature.Everyone;
+        var signature = key.SignData(MessageSignature.SignedBytes(crossing, message, messageId, signedAt, department, to),
+            HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        return new Dictionary<string, object>
+        {
+            [MessageSignature.Signer] = department,
+            [MessageSignature.KeyId] = keyId,
+            [MessageSignature.SignedAt] = signedAt,
+            [MessageSignature.Destination] = to,
+            [MessageSignature.Value] = Convert.ToBase64String(signature),
+        };
+    }
+
     /// <summary>A bus on <paramref name="broker"/> (a department's own vhost and user) with the platform's exchange topology.</summary>
     public static async Task PublishAsync(Uri broker, Func<IBus, Task> publish)
     {

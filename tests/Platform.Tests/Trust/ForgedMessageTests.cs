@@ -47,9 +47,17 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
             await RejectedAsync(node, unsigned, "unsigned");
             foreach (var messageId in new[] { signedByB, batch, withdrawn, published }) await RejectedAsync(node, messageId, "wrong-sender");
         }
-        var metrics = await new HttpClient().GetStringAsync(new Uri(platform.DeptA.ServiceUrl("sharing"), "metrics"));
-        metrics.ShouldContain("platform_messages_rejected_total{");
-        metrics.ShouldContain("reason=\"wrong-sender\"");
+        using (var scrape = new HttpClient())
+        {
+            var metrics = await scrape.GetStringAsync(new Uri(platform.DeptA.ServiceUrl("sharing"), "metrics"));
+            metrics.ShouldContain("platform_messages_rejected_total{");
+            metrics.ShouldContain("reason=\"wrong-sender\"");
+        }
+        // The operator sees the refusals on the node's overview (the console's services table).
+        using var operatorClient = await platform.DeptA.HttpAsync(platform.DeptA.RoleClients[Roles.Operator]);
+        var overview = await operatorClient.GetJsonAsync("api/ops/overview");
+        overview.GetProperty("services").EnumerateArray()
+            .Sum(s => s.GetProperty("messagesRejected") is { ValueKind: JsonValueKind.Number } n ? n.GetDouble() : 0).ShouldBeGreaterThanOrEqualTo(5);
 
         var sharing = await flow.Owner.GetJsonAsync($"api/sharing/records/{recordId}");
         sharing.GetProperty("sharing").GetString().ShouldBe(SharingTerms.Conditional);
@@ -120,6 +128,36 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
         await RejectedAsync(platform.DeptC, misaddressed, "wrong-destination");
         (await platform.DeptC.CountAsync("audit", "SELECT count(*) FROM audit_entries WHERE action LIKE 'request.%' AND details LIKE '%dept-c%' AND department = 'dept-a'"))
             .ShouldBe(0, "no forged request tracking counted");
+    }
+
+    [Fact]
+    public async Task Messages_signed_outside_the_freshness_window_are_refused_as_stale()
+    {
+        // A department the authority enrolled two days ago, announced on the exchange (its entry signed by the authority).
+        var department = $"dept-o{RandomNumberGenerator.GetHexString(6, true)}";
+        var now = DateTimeOffset.UtcNow;
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var entry = new DirectoryEntry(department, department, "http://127.0.0.1:9/",
+            [new NodeKeyEntry("key-1", "ES256", Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), now.AddDays(-2), now.AddDays(30))], now);
+        var signer = new TestSigner(department, key, "key-1");
+        await TestSigner.PublishAsync(platform.BrokerUri("dept-b"), bus => bus.Publish(new NodeAnnounced(department, platform.Authority.Keys.Sign(entry), now),
+            c => signer.Sign(c), TestContext.Current.CancellationToken));
+        using var deptC = await platform.DeptC.HttpAsync();
+        await Eventually.Until(() => deptC.GetJsonAsync("api/sharing/nodes"),
+            nodes => nodes.EnumerateArray().Any(n => n.GetProperty("department").GetString() == department), Patience, $"{department} in dept-c's directory");
+
+        var metadata = new RecordMetadata($"OA-{Guid.NewGuid():N}", "O001", "O001-2024-Y-0001", "旧消息", "市档案局", new DateOnly(2024, 1, 1), null,
+            "permanent", "public", "administrative", [], null, SharingTerms.Unconditional);
+        var (old, ahead) = (Guid.NewGuid(), Guid.NewGuid());
+        await TestSigner.PublishAsync(platform.BrokerUri("dept-b"), async bus =>
+        {
+            var cancel = TestContext.Current.CancellationToken;
+            await bus.Publish(new RecordPublished(Guid.NewGuid(), department, 1, metadata, now), c => { c.MessageId = old; signer.Sign(c, at: now.AddHours(-2)); }, cancel);
+            await bus.Publish(new RecordPublished(Guid.NewGuid(), department, 1, metadata, now), c => { c.MessageId = ahead; signer.Sign(c, at: now.AddHours(1)); }, cancel);
+        });
+        // dept-c's sharing service learnt the key from the announcement; its other services know only the authority's file.
+        await RejectedAsync(platform.DeptC, old, "stale");
+        await RejectedAsync(platform.DeptC, ahead, "stale");
     }
 
     [Fact]
