@@ -19,25 +19,16 @@ public sealed class TestSigner(string department, ECDsa key, string keyId)
 
     public void Sign<T>(SendContext<T> context, DateTimeOffset? at = null, string? destination = null) where T : class
     {
-        var crossing = CrossingMessages.Of<T>() ?? throw new InvalidOperationException($"{typeof(T).Name} never crosses departments.");
         var messageId = context.MessageId ??= NewId.NextGuid();
-        var signedAt = (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-        var to = destination ?? crossing.Addressee?.Invoke(context.Message) ?? MessageSignature.Everyone;
-        var signature = key.SignData(MessageSignature.SignedBytes(crossing, context.Message, messageId, signedAt, department, to),
-            HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        context.Headers.Set(MessageSignature.Signer, department);
-        context.Headers.Set(MessageSignature.KeyId, keyId);
-        context.Headers.Set(MessageSignature.SignedAt, signedAt);
-        context.Headers.Set(MessageSignature.Destination, to);
-        context.Headers.Set(MessageSignature.Value, Convert.ToBase64String(signature));
+        foreach (var (name, value) in Headers(context.Message, messageId, at, destination)) context.Headers.Set(name, value);
     }
 
     /// <summary>The signature headers of <paramref name="message"/> under <paramref name="messageId"/>, for a message put on the wire by hand.</summary>
-    public Dictionary<string, object> Headers<T>(T message, Guid messageId, DateTimeOffset? at = null) where T : class
+    public Dictionary<string, object> Headers<T>(T message, Guid messageId, DateTimeOffset? at = null, string? destination = null) where T : class
     {
         var crossing = CrossingMessages.Of<T>() ?? throw new InvalidOperationException($"{typeof(T).Name} never crosses departments.");
         var signedAt = (at ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
-        var to = crossing.Addressee?.Invoke(message) ?? MessageSignature.Everyone;
+        var to = destination ?? crossing.Addressee?.Invoke(message) ?? MessageSignature.Everyone;
         var signature = key.SignData(MessageSignature.SignedBytes(crossing, message, messageId, signedAt, department, to),
             HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         return new Dictionary<string, object>
