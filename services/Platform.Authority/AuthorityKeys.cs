@@ -148,6 +148,12 @@ public sealed class AuthorityKeys : IDisposable
 
     private SignedDirectoryEntry Publish(DirectoryEntry entry)
     {
+        // Nodes keep a department's newest entry by its issue time: two entries issued within one second (an enrolment
+        // and a rotation) must still be told apart.
+        if (EntryOf(entry.Department) is { } held && entry.IssuedAt <= held.IssuedAt)
+        {
+            entry = entry with { IssuedAt = held.IssuedAt.AddSeconds(1) };
+        }
         var signed = Sign(entry);
         var others = SignedEntries().Where(s => Open(s) is { } other && other.Department != entry.Department);
         WriteDirectory([.. others.Append(signed).OrderBy(s => Open(s)!.Department, StringComparer.Ordinal)]);

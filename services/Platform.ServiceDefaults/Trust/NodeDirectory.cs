@@ -19,6 +19,7 @@ public sealed partial class NodeDirectory
     private readonly Lazy<ECDsa?> _authority;
     private readonly ILogger<NodeDirectory> _logger;
     private readonly TrustOptions _options;
+    private readonly Lock _loading = new();
     private int _loaded;
     private (DateTime, long) _loadedVersion;
     private long _loadedAt;
@@ -137,9 +138,18 @@ public sealed partial class NodeDirectory
 
     private void EnsureLoaded()
     {
-        if (Interlocked.Exchange(ref _loaded, 1) == 0)
+        if (Volatile.Read(ref _loaded) == 1)
         {
-            Load();
+            return;
+        }
+        // Messages arrive on many threads at start-up: each waits for the one read of the file, none sees it half read.
+        lock (_loading)
+        {
+            if (_loaded == 0)
+            {
+                Load();
+                Volatile.Write(ref _loaded, 1);
+            }
         }
     }
 
@@ -154,12 +164,15 @@ public sealed partial class NodeDirectory
         {
             return false;
         }
-        var file = new FileInfo(path);
-        if ((file.LastWriteTimeUtc, file.Length) == _loadedVersion && Environment.TickCount64 - Interlocked.Read(ref _loadedAt) < 1_000)
+        lock (_loading)
         {
-            return false;
+            var file = new FileInfo(path);
+            if ((file.LastWriteTimeUtc, file.Length) != _loadedVersion || Environment.TickCount64 - _loadedAt >= 1_000)
+            {
+                Load();
+            }
         }
-        Load();
+        // Read by this thread or by the one this thread waited for: either way the entries are in.
         return true;
     }
 
@@ -171,7 +184,7 @@ public sealed partial class NodeDirectory
         }
         var file = new FileInfo(path);
         _loadedVersion = (file.LastWriteTimeUtc, file.Length);
-        Interlocked.Exchange(ref _loadedAt, Environment.TickCount64);
+        _loadedAt = Environment.TickCount64;
         List<SignedDirectoryEntry> entries;
         try
         {

@@ -161,6 +161,38 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
     }
 
     [Fact]
+    public async Task After_a_key_rotation_the_new_key_counts_at_once_and_the_old_one_until_the_overlap_ends()
+    {
+        var department = $"dept-r{RandomNumberGenerator.GetHexString(6, true)}";
+        var before = platform.EnrolOutsider(department);
+        var rotated = platform.Authority.Keys.Rotate(department, platform.Authority.NodeFolder(department), TimeSpan.FromDays(7));
+        using var newKey = ECDsa.Create();
+        newKey.ImportFromPem(rotated.NodeKeyPem);
+        var after = new TestSigner(department, newKey, rotated.KeyId);
+        using var unlisted = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var impostor = new TestSigner(department, unlisted, rotated.KeyId);
+
+        RecordPublished Record() => new(Guid.NewGuid(), department, 1, new RecordMetadata($"OA-{Guid.NewGuid():N}", "R001", "R001-2024-Y-0001",
+            "轮换密钥后的记录", "市档案局", new DateOnly(2024, 1, 1), null, "permanent", "public", "administrative", [], null, SharingTerms.Unconditional), DateTimeOffset.UtcNow);
+        var (byNew, byOld, byImpostor) = (Record(), Record(), Record());
+        var forged = Guid.NewGuid();
+        await platform.PublishAsAsync("dept-b", async bus =>
+        {
+            var cancel = TestContext.Current.CancellationToken;
+            await bus.Publish(byNew, c => after.Sign(c), cancel);
+            await bus.Publish(byOld, c => before.Sign(c), cancel);
+            await bus.Publish(byImpostor, c => { c.MessageId = forged; impostor.Sign(c); }, cancel);
+        });
+
+        string[] accepted = [byNew.RecordId.ToString(), byOld.RecordId.ToString()];
+        await Eventually.Until(() => platform.DeptA.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", accepted),
+            count => count == 2, Patience, "both records at dept-a, signed with the new key and with the old one");
+        await RejectedAsync(platform.DeptA, forged, "bad-signature");
+        (await platform.DeptA.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", [byImpostor.RecordId.ToString()]))
+            .ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_genuine_message_captured_and_published_again_is_refused_as_a_replay()
     {
         // dept-b listens in its own vhost, as any department can, and keeps a copy of dept-a's next record events.
