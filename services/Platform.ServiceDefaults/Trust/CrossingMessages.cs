@@ -10,10 +10,7 @@ namespace Platform.ServiceDefaults.Trust;
 /// <param name="Kind">Stable name, signed with the message and used in exchange names and routing keys.</param>
 /// <param name="Senders">The departments the body says may have sent it; the verified signer must be one of them.</param>
 /// <param name="Addressee">The one department it is for; null for a broadcast to every department.</param>
-public sealed record CrossingMessage(Type Type, string Kind, Func<object, IEnumerable<string>> Senders, Func<object, string>? Addressee)
-{
-    public bool IsBroadcast => Addressee is null;
-}
+public sealed record CrossingMessage(Type Type, string Kind, Func<object, IEnumerable<string>> Senders, Func<object, string>? Addressee);
 
 /// <summary>
 /// Every message type that leaves a department (docs/TRUST.md). Broadcasts travel on a fanout exchange
