@@ -19,7 +19,9 @@ public sealed class AuthorityKeys : IDisposable
     public const string NodeKeyIdFileName = "node-key-id";
     public const string PreviousNodeKeyFileName = "node-key.previous.pem";
     public const string DirectoryEntryFileName = "directory-entry.json";
-    public const string Algorithm = "ES256";
+    public const string MessageKeyFileName = "message-key.pem";
+    public const string MessageKeyIdFileName = "message-key-id";
+    public const string Algorithm = NodeKeyAlgorithms.Es256;
 
     private static readonly JsonSerializerOptions DirectoryJson = new(JsonSerializerOptions.Web) { WriteIndented = true };
     private readonly ECDsa _key;
@@ -73,11 +75,17 @@ public sealed class AuthorityKeys : IDisposable
 
     /// <summary>
     /// Enrols <paramref name="department"/>: creates its node key in <paramref name="nodeFolder"/> unless one is there
-    /// already, and signs its entry. Enrolling again with the same name and gateway URL changes nothing.
+    /// already, and signs its entry. Enrolling again with the same name and gateway URL changes nothing. With
+    /// <paramref name="messageAlgorithm"/> SM2 the node also gets an SM2 message key (<c>message-key.pem</c>), listed
+    /// beside its ES256 key; a message key the node already has stays listed.
     /// </summary>
-    public NodeEnrolment Enrol(string department, string name, string gatewayUrl, string nodeFolder)
+    public NodeEnrolment Enrol(string department, string name, string gatewayUrl, string nodeFolder, string? messageAlgorithm = null)
     {
         DepartmentId.Validate(department);
+        if (messageAlgorithm is not (null or NodeKeyAlgorithms.Es256 or NodeKeyAlgorithms.Sm2))
+        {
+            throw new ArgumentException($"The message algorithm is {NodeKeyAlgorithms.Es256} (the node key) or {NodeKeyAlgorithms.Sm2}, not {messageAlgorithm}.");
+        }
         Directory.CreateDirectory(nodeFolder);
         var now = Now();
         var keyFile = Path.Combine(nodeFolder, NodeKeyFileName);
@@ -94,16 +102,34 @@ public sealed class AuthorityKeys : IDisposable
         var current = EntryOf(department);
         var keys = current?.Keys.Where(k => k.NotAfter > now).ToList() ?? [];
         if (keys.All(k => k.KeyId != keyId)) keys.Add(new NodeKeyEntry(keyId, Algorithm, PublicKeyOf(keyPem), now, now + KeyValidity));
+        var messageKeyFile = Path.Combine(nodeFolder, MessageKeyFileName);
+        var messageKeyIdFile = Path.Combine(nodeFolder, MessageKeyIdFileName);
+        if (messageAlgorithm == NodeKeyAlgorithms.Sm2 && (!File.Exists(messageKeyFile) || !File.Exists(messageKeyIdFile)))
+        {
+            var (privateKeyPem, _) = Sm2KeyPair.Generate();
+            KeyFiles.WriteSecret(messageKeyFile, privateKeyPem);
+            KeyFiles.WritePublic(messageKeyIdFile, NewKeyId($"{department}-sm2", now, []));
+        }
+        string? messageKeyId = null;
+        if (File.Exists(messageKeyFile) && File.Exists(messageKeyIdFile))
+        {
+            messageKeyId = File.ReadAllText(messageKeyIdFile).Trim();
+            var publicKey = Sm2KeyPair.PublicKeyOf(File.ReadAllText(messageKeyFile));
+            if (keys.All(k => k.KeyId != messageKeyId)) keys.Add(new NodeKeyEntry(messageKeyId, NodeKeyAlgorithms.Sm2, publicKey, now, now + KeyValidity));
+        }
         var signed = current is not null && current.Name == name && current.GatewayUrl == gatewayUrl && keys.SequenceEqual(current.Keys)
             ? SignedEntries().Single(s => Open(s)?.Department == department)
             : Publish(new DirectoryEntry(department, name, gatewayUrl, keys, now));
         KeyFiles.WritePublic(Path.Combine(nodeFolder, DirectoryEntryFileName), JsonSerializer.Serialize(signed, DirectoryJson));
-        return new NodeEnrolment(department, keyPem, keyId, signed, keyFile, keyIdFile);
+        return messageKeyId is null
+            ? new NodeEnrolment(department, keyPem, keyId, signed, keyFile, keyIdFile)
+            : new NodeEnrolment(department, keyPem, keyId, signed, keyFile, keyIdFile, messageKeyFile, messageKeyId);
     }
 
     /// <summary>
     /// Gives <paramref name="department"/>'s node a new key. Its entry then lists the new key and the old one, valid for
-    /// <paramref name="overlap"/> more (default 7 days); the old private key stays in <c>node-key.previous.pem</c>.
+    /// <paramref name="overlap"/> more (default 7 days); the old private key stays in <c>node-key.previous.pem</c>. Only the
+    /// ES256 node key rotates: an SM2 message key stays listed as it was.
     /// </summary>
     public NodeEnrolment Rotate(string department, string nodeFolder, TimeSpan? overlap = null)
     {
@@ -113,7 +139,8 @@ public sealed class AuthorityKeys : IDisposable
         if (!File.Exists(keyFile)) throw new InvalidOperationException($"{keyFile} does not exist: enrol {department} first.");
         var now = Now();
         var until = now + (overlap ?? DefaultOverlap);
-        var keys = current.Keys.Where(k => k.NotAfter > now).Select(k => k with { NotAfter = k.NotAfter < until ? k.NotAfter : until }).ToList();
+        var keys = current.Keys.Where(k => k.NotAfter > now)
+            .Select(k => k.Algorithm == Algorithm && k.NotAfter > until ? k with { NotAfter = until } : k).ToList();
 
         using var created = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var keyPem = created.ExportPkcs8PrivateKeyPem();

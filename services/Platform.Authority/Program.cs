@@ -9,8 +9,9 @@ const string Usage = """
     Usage: Platform.Authority <command> [options]
 
       init                          create the authority key (once) and an empty directory
-      enrol <dept> --name N --gateway-url U [--node-dir D]
-                                    give <dept> a node key (unless it has one) and sign its directory entry
+      enrol <dept> --name N --gateway-url U [--node-dir D] [--message-algorithm ES256|SM2]
+                                    give <dept> a node key (unless it has one) and sign its directory entry;
+                                    SM2: also an SM2 message key (messages signed with SM2/SM3)
       rotate <dept> [--overlap-days 7] [--node-dir D]
                                     a new node key for <dept>; the old one stays valid for the overlap
       broker --management-url U --admin-user A (--admin-password P | --admin-password-file F) --host H
@@ -47,8 +48,10 @@ try
         {
             var department = Department();
             using var authority = AuthorityKeys.LoadOrCreate(folder);
-            var enrolment = authority.Enrol(department, command.Required("name"), command.Required("gateway-url"), NodeFolder(department));
+            var enrolment = authority.Enrol(department, command.Required("name"), command.Required("gateway-url"), NodeFolder(department),
+                command.Optional("message-algorithm"));
             Console.WriteLine($"{department} enrolled: key {enrolment.KeyId} in {enrolment.NodeKeyFile}");
+            if (enrolment.MessageKeyId is { } messageKeyId) Console.WriteLine($"{department} signs messages with SM2: key {messageKeyId} in {enrolment.MessageKeyFile}");
             return 0;
         }
         case "rotate":

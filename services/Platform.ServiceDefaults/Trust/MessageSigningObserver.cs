@@ -4,13 +4,13 @@ using Microsoft.Extensions.Options;
 namespace Platform.ServiceDefaults.Trust;
 
 /// <summary>
-/// Signs every message that leaves the department (a <see cref="CrossingMessages"/> type) with this node's key. An
+/// Signs every message that leaves the department (a <see cref="CrossingMessages"/> type) with this node's message key. An
 /// observer rather than a filter: MassTransit runs configured publish filters before the caller's own pipe, which may
 /// still set the message id the signature covers (the outbox does); observers see the message as it will go out. Every
 /// crossing message is published (directed ones by routing key), never sent to an address, so publishing is where it is
 /// signed. It is always signed anew: a message published while consuming another carries that message's headers.
 /// </summary>
-public sealed class MessageSigningObserver(NodeSigningKey key, IOptions<NodeOptions> node, TimeProvider clock) : IPublishObserver
+public sealed class MessageSigningObserver(MessageSigningKey key, IOptions<NodeOptions> node, TimeProvider clock) : IPublishObserver
 {
     public Task PrePublish<T>(PublishContext<T> context) where T : class
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -53,7 +52,7 @@ public sealed partial class MessageVerification(
         }
 
         var signedAt = DateTimeOffset.FromUnixTimeMilliseconds(signedAtMs.Value);
-        if (directory.VerificationKey(signer, keyId, signedAt) is not { } key)
+        if (directory.MessageKey(signer, keyId, signedAt) is not { } key)
         {
             return Refuse(MessageRefusal.UnknownKey, $"the directory lists no key '{keyId}' for '{signer}' valid at {signedAt:O}");
         }
@@ -67,9 +66,9 @@ public sealed partial class MessageVerification(
             return Refuse(MessageRefusal.BadSignature, "the signature is not base64");
         }
         var signed = MessageSignature.SignedBytes(crossing, message, messageId, signedAtMs.Value, signer, destination);
-        if (!key.VerifyData(signed, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+        if (!key.Verify(signed, signature))
         {
-            return Refuse(MessageRefusal.BadSignature, $"the signature does not verify with {signer}'s key '{keyId}'");
+            return Refuse(MessageRefusal.BadSignature, $"the signature does not verify with {signer}'s {key.Algorithm} key '{keyId}'");
         }
 
         if (!crossing.Senders(message).Contains(signer, StringComparer.Ordinal))

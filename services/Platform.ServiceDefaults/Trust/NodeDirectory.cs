@@ -16,6 +16,7 @@ public sealed partial class NodeDirectory
 {
     private readonly ConcurrentDictionary<string, (DirectoryEntry Entry, SignedDirectoryEntry Signed)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Department, string KeyId, string PublicKey), ECDsa> _keys = new();
+    private readonly ConcurrentDictionary<(string Department, string KeyId, string Algorithm, string PublicKey), NodeVerificationKey?> _messageKeys = new();
     private readonly Lazy<ECDsa?> _authority;
     private readonly ILogger<NodeDirectory> _logger;
     private readonly TrustOptions _options;
@@ -61,15 +62,13 @@ public sealed partial class NodeDirectory
         return _entries.TryGetValue(department, out var found) ? found.Signed : null;
     }
 
-    /// <summary>The key <paramref name="department"/>'s entry lists as <paramref name="keyId"/>, if it is valid at <paramref name="at"/>.</summary>
+    /// <summary>
+    /// The ES256 key <paramref name="department"/>'s entry lists as <paramref name="keyId"/>, if it is valid at
+    /// <paramref name="at"/>: what grants and node proofs are checked with (an SM2 key never verifies a token).
+    /// </summary>
     public ECDsa? VerificationKey(string department, string keyId, DateTimeOffset at)
     {
-        var key = Find(department)?.Keys.FirstOrDefault(k => k.KeyId == keyId);
-        if (key is null && ReloadIfChanged())
-        {
-            key = Find(department)?.Keys.FirstOrDefault(k => k.KeyId == keyId);
-        }
-        if (key is null || key.Algorithm != "ES256" || at < key.NotBefore || at > key.NotAfter)
+        if (ListedKey(department, keyId, at) is not { Algorithm: NodeKeyAlgorithms.Es256 } key)
         {
             return null;
         }
@@ -79,6 +78,25 @@ public sealed partial class NodeDirectory
             ecdsa.ImportSubjectPublicKeyInfo(Convert.FromBase64String(k.PublicKey), out _);
             return ecdsa;
         });
+    }
+
+    /// <summary>
+    /// The key <paramref name="department"/>'s entry lists as <paramref name="keyId"/>, valid at <paramref name="at"/>, of
+    /// either algorithm: what message signatures are checked with, as that key's entry says (ES256 or SM2).
+    /// </summary>
+    public NodeVerificationKey? MessageKey(string department, string keyId, DateTimeOffset at) =>
+        ListedKey(department, keyId, at) is { } key
+            ? _messageKeys.GetOrAdd((department, key.KeyId, key.Algorithm, key.PublicKey), _ => NodeVerificationKey.From(key))
+            : null;
+
+    private NodeKeyEntry? ListedKey(string department, string keyId, DateTimeOffset at)
+    {
+        var key = Find(department)?.Keys.FirstOrDefault(k => k.KeyId == keyId);
+        if (key is null && ReloadIfChanged())
+        {
+            key = Find(department)?.Keys.FirstOrDefault(k => k.KeyId == keyId);
+        }
+        return key is null || at < key.NotBefore || at > key.NotAfter ? null : key;
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Platform.ServiceDefaults.Trust;
 
-/// <summary>This node's private key (ECDSA P-256), as the authority enrolled it: signs messages, grants and node proofs.</summary>
+/// <summary>This node's private key (ECDSA P-256), as the authority enrolled it: signs grants and node proofs, and messages unless the node has an SM2 message key.</summary>
 public sealed class NodeSigningKey
 {
     private readonly Lazy<(ECDsa Key, string KeyId)> _key;

@@ -12,6 +12,7 @@ public static class TrustExtensions
         builder.Services.AddOptions<TrustOptions>().Bind(builder.Configuration.GetSection(TrustOptions.Section));
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         builder.Services.AddSingleton<NodeSigningKey>();
+        builder.Services.AddSingleton<MessageSigningKey>();
         builder.Services.AddSingleton<NodeDirectory>();
         builder.Services.AddSingleton<ReplayGuard>();
         builder.Services.AddSingleton<MessageVerification>();

@@ -17,6 +17,12 @@ public sealed class TrustOptions
     /// <summary>The id under which the authority listed <see cref="NodeKeyFile"/>'s public key.</summary>
     public string? NodeKeyId { get; set; }
 
+    /// <summary>PEM (PKCS#8) of this node's SM2 message-signing key, if it has one: messages are then signed with SM2/SM3.</summary>
+    public string? MessageKeyFile { get; set; }
+
+    /// <summary>The id under which the authority listed <see cref="MessageKeyFile"/>'s public key (algorithm SM2).</summary>
+    public string? MessageKeyId { get; set; }
+
     /// <summary>JSON array of authority-signed directory entries, loaded at start (announcements update it later).</summary>
     public string? DirectoryFile { get; set; }
 

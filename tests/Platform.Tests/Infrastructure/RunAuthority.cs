@@ -24,19 +24,31 @@ public sealed class RunAuthority : IDisposable
 
     public string NodeFolder(string department) => Path.Combine(Folder, "nodes", department);
 
-    /// <summary>Enrols <paramref name="department"/> with the gateway URL its node answers on.</summary>
-    public NodeEnrolment Enrol(string department, Uri gateway)
+    /// <summary>
+    /// Enrols <paramref name="department"/> with the gateway URL its node answers on (<paramref name="messageAlgorithm"/>
+    /// SM2: with an SM2 message key too).
+    /// </summary>
+    public NodeEnrolment Enrol(string department, Uri gateway, string? messageAlgorithm = null)
     {
-        lock (_gate) return Keys.Enrol(department, $"{department} (test)", gateway.ToString(), NodeFolder(department));
+        lock (_gate) return Keys.Enrol(department, $"{department} (test)", gateway.ToString(), NodeFolder(department), messageAlgorithm);
     }
 
-    public IReadOnlyDictionary<string, string> TrustSettings(NodeEnrolment enrolment) => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> TrustSettings(NodeEnrolment enrolment)
     {
-        ["Trust__AuthorityKeyFile"] = Keys.PublicKeyFile,
-        ["Trust__NodeKeyFile"] = enrolment.NodeKeyFile,
-        ["Trust__NodeKeyId"] = enrolment.KeyId,
-        ["Trust__DirectoryFile"] = Keys.DirectoryFile,
-    };
+        var settings = new Dictionary<string, string>
+        {
+            ["Trust__AuthorityKeyFile"] = Keys.PublicKeyFile,
+            ["Trust__NodeKeyFile"] = enrolment.NodeKeyFile,
+            ["Trust__NodeKeyId"] = enrolment.KeyId,
+            ["Trust__DirectoryFile"] = Keys.DirectoryFile,
+        };
+        if (enrolment is { MessageKeyFile: { } messageKeyFile, MessageKeyId: { } messageKeyId })
+        {
+            settings["Trust__MessageKeyFile"] = messageKeyFile;
+            settings["Trust__MessageKeyId"] = messageKeyId;
+        }
+        return settings;
+    }
 
     /// <summary>
     /// Trust settings for a node started on its own (<see cref="PlatformNode.DefaultTrust"/>): nodes of one run id share

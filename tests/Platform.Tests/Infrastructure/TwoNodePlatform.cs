@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MassTransit;
 using Platform.Authority;
+using Platform.Contracts;
 
 namespace Platform.Tests.Infrastructure;
 
@@ -8,11 +9,15 @@ namespace Platform.Tests.Infrastructure;
 /// Three department nodes, dept-a, dept-b and dept-c, on the test PostgreSQL and the exchange's broker topology (a hub
 /// vhost and one vhost and broker user per department, named with the prefix <c>{RunId}.</c>), each enrolled with an
 /// authority of the run's own. dept-a reaches the broker through <see cref="DeptABroker"/>, and every federation link
-/// and shovel through <see cref="Hub"/>, so tests can take either away.
+/// and shovel through <see cref="Hub"/>, so tests can take either away. dept-c signs its messages with an SM2/SM3
+/// message key (the others with ES256), so every test across departments also proves the two algorithms interoperate.
 /// </summary>
 public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncLifetime
 {
     public static readonly IReadOnlyList<string> Departments = ["dept-a", "dept-b", "dept-c"];
+
+    /// <summary>The department whose node signs messages with SM2/SM3.</summary>
+    public const string SmDepartment = "dept-c";
 
     private IReadOnlyDictionary<string, Uri> _brokers = new Dictionary<string, Uri>();
     private readonly Dictionary<string, NodeEnrolment> _enrolments = [];
@@ -87,7 +92,10 @@ public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncL
         // Ports first (the gateway URL goes into the signed entry), then every enrolment, then the processes: each node
         // starts with the whole directory.
         foreach (var department in Departments) _nodes[department] = PlatformNode.Create(infrastructure, department, RunId);
-        foreach (var (department, node) in _nodes) _enrolments[department] = Authority.Enrol(department, node.Gateway);
+        foreach (var (department, node) in _nodes)
+        {
+            _enrolments[department] = Authority.Enrol(department, node.Gateway, department == SmDepartment ? NodeKeyAlgorithms.Sm2 : null);
+        }
         var starting = _nodes.Select(pair => pair.Value.LaunchAsync(
             pair.Key == "dept-a" ? new UriBuilder(BrokerUri("dept-a")) { Port = DeptABroker.Port }.Uri : BrokerUri(pair.Key),
             Authority.TrustSettings(_enrolments[pair.Key]))).ToList();
@@ -110,7 +118,10 @@ public sealed class TwoNodePlatform(TestInfrastructure infrastructure) : IAsyncL
     /// </summary>
     public Task PublishAsAsync(string department, Func<IBus, Task> publish) => TestSigner.PublishAsync(BrokerUri(department), publish);
 
-    /// <summary>Signs as <paramref name="department"/>'s node does, with its enrolled key.</summary>
+    /// <summary>
+    /// Signs as <paramref name="department"/>'s node could, with its enrolled ES256 node key (valid for messages too, also
+    /// for dept-c, whose node itself signs them with its SM2 message key).
+    /// </summary>
     public TestSigner Signer(string department)
     {
         lock (_signingKeys)
