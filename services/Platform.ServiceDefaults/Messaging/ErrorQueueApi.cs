@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Platform.Contracts;
 
 namespace Platform.ServiceDefaults.Messaging;
@@ -10,7 +11,7 @@ namespace Platform.ServiceDefaults.Messaging;
 /// Operators' view of the service's error queues: what failed and why, and a replay that moves messages back to
 /// their input queue once the cause is fixed. Mapped by each service under its own route prefix.
 /// </summary>
-public static class ErrorQueueApi
+public static partial class ErrorQueueApi
 {
     private const int MaxLimit = 1000;
 
@@ -29,7 +30,7 @@ public static class ErrorQueueApi
     public sealed record ReplayResult(int Replayed);
 
     private static async Task<Results<Ok<IReadOnlyList<ErrorMessage>>, ValidationProblem, ProblemHttpResult>> List(
-        ErrorQueues queues, CancellationToken cancellationToken, int limit = 100)
+        ErrorQueues queues, ILogger<ErrorQueues> logger, CancellationToken cancellationToken, int limit = 100)
     {
         if (limit is < 1 or > MaxLimit)
         {
@@ -41,11 +42,11 @@ public static class ErrorQueueApi
         }
         catch (Exception ex) when (ErrorQueues.IsBrokerUnavailable(ex))
         {
-            return BrokerUnavailable();
+            return BrokerUnavailable(logger, ex);
         }
     }
 
-    private static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> ReplayAll(ErrorQueues queues, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> ReplayAll(ErrorQueues queues, ILogger<ErrorQueues> logger, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,12 +54,12 @@ public static class ErrorQueueApi
         }
         catch (Exception ex) when (ErrorQueues.IsBrokerUnavailable(ex))
         {
-            return BrokerUnavailable();
+            return BrokerUnavailable(logger, ex);
         }
     }
 
     private static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> ReplayOne(
-        string messageId, ErrorQueues queues, CancellationToken cancellationToken)
+        string messageId, ErrorQueues queues, ILogger<ErrorQueues> logger, CancellationToken cancellationToken)
     {
         try
         {
@@ -71,12 +72,20 @@ public static class ErrorQueueApi
         }
         catch (Exception ex) when (ErrorQueues.IsBrokerUnavailable(ex))
         {
-            return BrokerUnavailable();
+            return BrokerUnavailable(logger, ex);
         }
     }
 
-    private static ProblemHttpResult BrokerUnavailable() => TypedResults.Problem(
-        title: "The message broker is unavailable",
-        detail: "Nothing was moved. Try again shortly.",
-        statusCode: StatusCodes.Status503ServiceUnavailable);
+    private static ProblemHttpResult BrokerUnavailable(ILogger logger, Exception exception)
+    {
+        // The operator sees why the answer was 503: a refused connection reads differently from a channel error.
+        LogBrokerUnavailable(logger, exception);
+        return TypedResults.Problem(
+            title: "The message broker is unavailable",
+            detail: "Nothing was moved. Try again shortly.",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The error queues could not be read or replayed: the broker was unavailable")]
+    private static partial void LogBrokerUnavailable(ILogger logger, Exception exception);
 }

@@ -459,8 +459,16 @@ public static class Eventually
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var value = await probe();
-            if (done(value)) return value;
+            try
+            {
+                var value = await probe();
+                if (done(value)) return value;
+            }
+            catch (HttpRequestException unavailable) when (unavailable.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                // 503 means "try again shortly" (e.g. a broker connection refused under load); the probe is asked again.
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}.", unavailable);
+            }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}.");
             await Task.Delay(200);
         }

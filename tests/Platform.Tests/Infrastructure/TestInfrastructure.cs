@@ -97,18 +97,22 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
     }
 
     /// <summary>Takes (and removes) every message waiting in a queue and returns their bodies.</summary>
-    public async Task<IReadOnlyList<string>> TakeAsync(string virtualHost, string queue)
+    public async Task<IReadOnlyList<string>> TakeAsync(string virtualHost, string queue) =>
+        (await TakeMessagesAsync(virtualHost, queue)).Select(message => message.Payload).ToList();
+
+    /// <summary>Takes (and removes) every message waiting in a queue, with its headers.</summary>
+    public async Task<IReadOnlyList<TakenMessage>> TakeMessagesAsync(string virtualHost, string queue)
     {
         using var http = ManagementClient();
-        var bodies = new List<string>();
+        var messages = new List<TakenMessage>();
         while (true)
         {
             using var response = await http.PostAsJsonAsync($"api/queues/{virtualHost}/{queue}/get",
                 new { count = 100, ackmode = "ack_requeue_false", encoding = "auto" });
             response.EnsureSuccessStatusCode();
             var taken = await response.Content.ReadFromJsonAsync<TakenMessage[]>() ?? [];
-            if (taken.Length == 0) return bodies;
-            bodies.AddRange(taken.Select(message => message.Payload));
+            if (taken.Length == 0) return messages;
+            messages.AddRange(taken);
         }
     }
 
@@ -134,5 +138,12 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
         RabbitMqManagement = new Uri($"http://{_rabbit.Hostname}:{_rabbit.GetMappedPublicPort(15672)}/");
     }
 
-    private sealed record TakenMessage([property: System.Text.Json.Serialization.JsonPropertyName("payload")] string Payload);
+    /// <summary>A message as the management API's <c>get</c> returns it.</summary>
+    public sealed record TakenMessage(
+        [property: System.Text.Json.Serialization.JsonPropertyName("payload")] string Payload,
+        [property: System.Text.Json.Serialization.JsonPropertyName("properties")] System.Text.Json.JsonElement Properties)
+    {
+        public string? Header(string name) =>
+            Properties.TryGetProperty("headers", out var headers) && headers.TryGetProperty(name, out var value) ? value.ToString() : null;
+    }
 }
