@@ -39,7 +39,11 @@ public sealed record BatchItemResult(int Index, string Status, string? ExternalI
 /// <summary>The report of a batch: counts and one result per item, in order.</summary>
 public sealed record BatchReport(int Accepted, int Rejected, IReadOnlyList<BatchItemResult> Results);
 
-/// <summary>A record as the API shows it: identity, state and its normalised metadata.</summary>
+/// <summary>
+/// A record as the API shows it: identity, state and its normalised metadata. Another department's record shows the
+/// view its owner announced: <see cref="AnnouncedFields"/> are the fields it holds (the others are empty), and
+/// <see cref="Version"/> counts the views announced.
+/// </summary>
 public sealed record RecordView(
     Guid Id,
     string Department,
@@ -47,13 +51,15 @@ public sealed record RecordView(
     string Status,
     RecordMetadata Metadata,
     DateTimeOffset UpdatedAt,
-    QualityScore? Quality)
+    QualityScore? Quality,
+    IReadOnlyList<string>? AnnouncedFields = null)
 {
     public static RecordView From(ArchiveRecord record) =>
         new(record.Id, record.Department, record.Version, record.Status.ToString().ToLowerInvariant(), record.ToMetadata(), record.UpdatedAt, record.Quality);
 
     public static RecordView From(FederatedRecord record) =>
-        new(record.RecordId, record.Department, record.Version, record.Withdrawn ? "withdrawn" : "active", record.Metadata, record.PublishedAt, null);
+        new(record.RecordId, record.Department, record.Version, record.Withdrawn ? "withdrawn" : "active", record.Metadata, record.PublishedAt, null,
+            record.Fields);
 
     public static RecordView From(ArchiveRecordVersion version, string department) =>
         new(version.RecordId, department, version.Version, version.Status.ToString().ToLowerInvariant(), version.Metadata, version.CreatedAt,

@@ -37,7 +37,8 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
     protected FederatedRecord? Tracked(Guid recordId) => Db.FederatedRecords.Local.FindEntry(recordId)?.Entity;
 
     /// <summary>Inserts or advances a peer's record; an older version arriving late changes nothing.</summary>
-    protected void Upsert(Guid recordId, string department, int version, RecordMetadata metadata, DateTimeOffset publishedAt, DateTimeOffset now)
+    protected void Upsert(Guid recordId, string department, int version, RecordMetadata metadata, IReadOnlyList<string>? fields,
+        DateTimeOffset publishedAt, DateTimeOffset now)
     {
         var record = Tracked(recordId);
         if (record is null)
@@ -58,7 +59,7 @@ public abstract class FederatedViewConsumer<TMessage>(CatalogueDbContext db, IOp
         {
             return;
         }
-        record.Apply(version, metadata);
+        record.Apply(version, metadata, fields);
         record.PublishedAt = publishedAt;
         record.ReceivedAt = now;
     }
@@ -73,7 +74,7 @@ public sealed class PeerRecordPublishedConsumer(CatalogueDbContext db, IOptions<
     protected override Task HandleAsync(Delivered<RecordPublished> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
-        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt, clock.GetUtcNow());
+        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.Fields, m.OccurredAt, clock.GetUtcNow());
         return Task.CompletedTask;
     }
 }
@@ -87,12 +88,12 @@ public sealed class PeerRecordUpdatedConsumer(CatalogueDbContext db, IOptions<No
     protected override Task HandleAsync(Delivered<RecordUpdated> context, CancellationToken cancellationToken)
     {
         var m = context.Message;
-        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.OccurredAt, clock.GetUtcNow());
+        Upsert(m.RecordId, m.Department, m.Version, m.Metadata, m.Fields, m.OccurredAt, clock.GetUtcNow());
         return Task.CompletedTask;
     }
 }
 
-/// <summary>Hides a record its department withdrew (or stopped sharing).</summary>
+/// <summary>Hides a record its department withdrew, stopped sharing or no longer shows this department, and forgets what it said.</summary>
 public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<NodeOptions> node, SearchStatistics statistics)
     : FederatedViewConsumer<RecordWithdrawn>(db, node, statistics)
 {
@@ -110,8 +111,7 @@ public sealed class PeerRecordWithdrawnConsumer(CatalogueDbContext db, IOptions<
         }
         else if (record.Version < message.Version)
         {
-            record.Version = message.Version;
-            record.Withdrawn = true;
+            record.Withdraw(message.Version);
         }
         return Task.CompletedTask;
     }

@@ -13,6 +13,7 @@ public sealed class CatalogueDbContext(DbContextOptions<CatalogueDbContext> opti
     public DbSet<ArchiveRecordVersion> RecordVersions => Set<ArchiveRecordVersion>();
     public DbSet<FederatedRecord> FederatedRecords => Set<FederatedRecord>();
     public DbSet<Attachment> Attachments => Set<Attachment>();
+    public DbSet<Reannouncement> Reannouncements => Set<Reannouncement>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -46,6 +47,21 @@ internal sealed class ArchiveRecordConfiguration : IEntityTypeConfiguration<Arch
         builder.HasIndex(r => new { r.UpdatedAt, r.Id }).IsDescending(true, false);
         builder.Property(r => r.QualityIssues).HasColumnType("jsonb").HasConversion(QualityJson.Converter, QualityJson.Comparer);
         SearchColumns.Configure(builder, r => r.SearchTokens, r => r.SearchVector);
+        builder.Property(r => r.AnnouncementCause).HasMaxLength(120);
+        builder.Property(r => r.AnnouncedRule).HasMaxLength(100);
+        builder.Property(r => r.AnnouncedHash).HasMaxLength(64);
+        // The announcer's queue: only the few records waiting are in the index.
+        builder.HasIndex(r => r.UpdatedAt).HasDatabaseName("ix_records_announcement_due").HasFilter("announcement_due");
+    }
+}
+
+internal sealed class ReannouncementConfiguration : IEntityTypeConfiguration<Reannouncement>
+{
+    public void Configure(EntityTypeBuilder<Reannouncement> builder)
+    {
+        builder.ToTable("reannouncements");
+        builder.HasKey(r => r.Rule);
+        builder.Property(r => r.Rule).HasMaxLength(100);
     }
 }
 

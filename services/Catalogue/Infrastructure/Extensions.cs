@@ -17,10 +17,15 @@ internal static class Extensions
         builder.AddOutboxGauges<CatalogueDbContext>();
         builder.AddServiceBus("catalogue", node, bus =>
         {
-            bus.AddConsumer<PeerRecordPublishedConsumer, IdempotentBatchConsumerDefinition<PeerRecordPublishedConsumer>>();
-            bus.AddConsumer<PeerRecordUpdatedConsumer, IdempotentBatchConsumerDefinition<PeerRecordUpdatedConsumer>>();
-            bus.AddConsumer<PeerRecordWithdrawnConsumer, IdempotentBatchConsumerDefinition<PeerRecordWithdrawnConsumer>>();
-            bus.AddRecordEventBatchConsumer<PeerRecordPublishedConsumer, PeerRecordUpdatedConsumer, PeerRecordWithdrawnConsumer>();
+            // The federated view follows other departments' announcements only: no queue for this node's own record events.
+            bus.AddScoped<PeerRecordPublishedConsumer>();
+            bus.AddScoped<PeerRecordUpdatedConsumer>();
+            bus.AddScoped<PeerRecordWithdrawnConsumer>();
+            bus.AddRecordEventBatchConsumer<PeerRecordPublishedConsumer, PeerRecordUpdatedConsumer, PeerRecordWithdrawnConsumer>(ownEvents: false);
+            bus.AddConsumer<SharingRuleChangedConsumer, RoutedConsumerDefinition<SharingRuleChangedConsumer, SharingRuleChanged>>();
+            bus.AddConsumer<GetReannouncementProgressConsumer, GetReannouncementProgressConsumerDefinition>();
+            // The node's own sharing service decides what is announced, by its endpoint exchange: never broadcast.
+            bus.AddRequestClient<GetCatalogueViews>(new Uri($"exchange:{node.Id}.sharing.get-catalogue-views"), RequestTimeout.After(s: 30));
             bus.AddConsumer<GetRecordContentConsumer, GetRecordContentConsumerDefinition>();
             bus.AddConsumer<GetRecordAttachmentsConsumer, GetRecordAttachmentsConsumerDefinition>();
             // The node's own sharing service decides on attachment fetches under a grant, by its endpoint exchange: never broadcast.
@@ -35,6 +40,9 @@ internal static class Extensions
         builder.Services.AddSingleton<SearchStatistics>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SearchStatistics>());
         builder.Services.AddScoped<RecordIngestion>();
+        builder.Services.AddOptions<AnnouncementOptions>().Bind(builder.Configuration.GetSection(AnnouncementOptions.Section));
+        builder.Services.AddSingleton<AnnouncementSignal>();
+        builder.Services.AddHostedService<RecordAnnouncer>();
         builder.Services.AddHostedService<SearchTokenBackfill>();
     }
 }

@@ -92,8 +92,27 @@ public sealed class ArchiveRecord : ISearchedRecord
         ExternalId, FondsCode, ArchivalCode, Title, Creator, Date, DocumentNumber,
         RetentionPeriod, Classification, Category, Keywords, Description, Sharing);
 
-    /// <summary>Whether other departments may discover this record (its metadata is announced on the exchange).</summary>
+    /// <summary>
+    /// Whether other departments may discover this record at all (its own attribute allows it); what they see of it, and
+    /// who, is the sharing policy's catalogue view (<see cref="RecordAnnouncer"/>).
+    /// </summary>
     public bool IsAnnounced => Status == RecordStatus.Active && Sharing != SharingAttributes.None;
+
+    /// <summary>Where the record's current view went: null nowhere, <c>["*"]</c> every department, otherwise those departments.</summary>
+    public List<string>? AnnouncedTo { get; set; }
+
+    /// <summary>Grows with every view or withdrawal announced for the record; peers keep the highest they received.</summary>
+    public int AnnouncementRevision { get; set; }
+
+    /// <summary>The record, or the policy over it, changed since it was last announced: <see cref="RecordAnnouncer"/> will announce it.</summary>
+    public bool AnnouncementDue { get; set; }
+
+    /// <summary>Why it is due: <c>rule:{name}</c> after that rule changed, null after the record itself changed.</summary>
+    public string? AnnouncementCause { get; set; }
+
+    /// <summary>The rule that decided the announced view, and a hash of that view and its audience (unchanged views are not sent again).</summary>
+    public string? AnnouncedRule { get; set; }
+    public string? AnnouncedHash { get; set; }
 }
 
 public enum RecordStatus
@@ -122,6 +141,9 @@ public sealed class FederatedRecord : ISearchedRecord
     public int Version { get; set; }
     public required RecordMetadata Metadata { get; set; }
 
+    /// <summary>The fields its owner announced (the others are empty in <see cref="Metadata"/>); null for copies received before views existed.</summary>
+    public List<string>? Fields { get; set; }
+
     /// <summary>Copied out of <see cref="Metadata"/> so lists can filter and search on them.</summary>
     public required string Title { get; set; }
     public required string FondsCode { get; set; }
@@ -140,7 +162,8 @@ public sealed class FederatedRecord : ISearchedRecord
         RecordId = recordId,
         Department = department,
         Version = version,
-        Metadata = new RecordMetadata("", "", "", "", "", DateOnly.MinValue, null, "", "", null, [], null, SharingAttributes.None),
+        Metadata = Nothing,
+        Fields = [],
         Title = "",
         FondsCode = "",
         Withdrawn = true,
@@ -148,10 +171,25 @@ public sealed class FederatedRecord : ISearchedRecord
         ReceivedAt = withdrawnAt,
     };
 
-    public void Apply(int version, RecordMetadata metadata)
+    private static readonly RecordMetadata Nothing = new("", "", "", "", "", DateOnly.MinValue, null, "", "", null, [], null, SharingAttributes.None);
+
+    /// <summary>Its owner withdrew it, or this department may no longer see it: hidden, and nothing of it is kept (nor found by search).</summary>
+    public void Withdraw(int version)
+    {
+        Version = version;
+        Withdrawn = true;
+        Metadata = Nothing;
+        Fields = [];
+        Title = "";
+        Category = null;
+        SearchTokens = "";
+    }
+
+    public void Apply(int version, RecordMetadata metadata, IReadOnlyList<string>? fields)
     {
         Version = version;
         Metadata = metadata;
+        Fields = fields is null ? null : [.. fields];
         Title = metadata.Title;
         FondsCode = metadata.FondsCode;
         Category = metadata.Category;

@@ -26,7 +26,8 @@ public sealed record PushedRecord(Guid Id, string ExternalId, int Version, PushO
 /// Stores a pushed record idempotently by (department, externalId): new → version 1, identical → nothing,
 /// changed → a new version. The record, its version row and the event announcing it commit together.
 /// </summary>
-public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock, SearchStatistics statistics)
+public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock, SearchStatistics statistics,
+    AnnouncementSignal announcements)
 {
     private string Department => node.Value.Id;
 
@@ -114,6 +115,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             await db.PublishAllAsync(events, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             statistics.Changed("records", versions.Count);
+            if (events.Count > 0) announcements.Notify();
         }
         return results;
     }
@@ -135,21 +137,36 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         if (wasAnnounced)
         {
             db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
+            DueForAnnouncement(record);
         }
         await db.SaveChangesAsync(cancellationToken);
         statistics.Changed("records", 1);
+        if (wasAnnounced) announcements.Notify();
         return record;
     }
 
-    /// <summary>The event a pushed record (new, or changed) announces to peers, as an outbox row; null when they need not know (it stays unshared).</summary>
-    private OutboxMessage? Announcement(ArchiveRecord record, bool wasAnnounced, RecordMetadata metadata, DateTimeOffset now) =>
-        (wasAnnounced, record.IsAnnounced) switch
+    /// <summary>
+    /// The node's own event for a pushed record (new, or changed), as an outbox row, with the record put up for the
+    /// announcer (which sends other departments only the view the policy allows); null when nobody need know (it stays unshared).
+    /// </summary>
+    private OutboxMessage? Announcement(ArchiveRecord record, bool wasAnnounced, RecordMetadata metadata, DateTimeOffset now)
+    {
+        var row = (wasAnnounced, record.IsAnnounced) switch
         {
             (false, true) => OutboxBulkPublishing.Row(new RecordPublished(record.Id, Department, record.Version, metadata, now)),
             (true, true) => OutboxBulkPublishing.Row(new RecordUpdated(record.Id, Department, record.Version, metadata, now)),
             (true, false) => OutboxBulkPublishing.Row(new RecordWithdrawn(record.Id, Department, record.Version, now)),
             _ => null,
         };
+        if (row is not null) DueForAnnouncement(record);
+        return row;
+    }
+
+    private static void DueForAnnouncement(ArchiveRecord record)
+    {
+        record.AnnouncementDue = true;
+        record.AnnouncementCause = null;
+    }
 
     private void AddVersion(ArchiveRecord record, DateTimeOffset now) =>
         db.RecordVersions.Add(VersionOf(record, record.ToMetadata(), now));

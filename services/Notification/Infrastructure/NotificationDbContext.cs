@@ -55,6 +55,7 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.HasIndex(d => d.Sequence).IsUnique();
         builder.HasIndex(d => new { d.SubscriptionId, d.MessageId }).IsUnique();
         builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
+        builder.HasIndex(d => d.RecordId).HasFilter("record_id IS NOT NULL");
         builder.HasIndex(d => new { d.SubscriptionId, d.Sequence }).HasFilter("status = 'Pending'").HasDatabaseName("ix_deliveries_pending_per_subscription");
         builder.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
         builder.Property(d => d.EventType).HasMaxLength(100);
@@ -74,6 +75,7 @@ internal sealed class InboxItemConfiguration : IEntityTypeConfiguration<InboxIte
         builder.Property(i => i.Sequence).UseIdentityAlwaysColumn();
         builder.HasIndex(i => i.Sequence).IsUnique();
         builder.HasIndex(i => new { i.Department, i.Sequence });
+        builder.HasIndex(i => i.RecordId).HasFilter("record_id IS NOT NULL");
         builder.HasIndex(i => new { i.SubscriptionId, i.MessageId }).IsUnique();
         builder.Property(i => i.Department).HasMaxLength(40);
         builder.Property(i => i.EventType).HasMaxLength(100);

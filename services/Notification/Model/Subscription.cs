@@ -46,6 +46,9 @@ public sealed class Delivery
     public Guid MessageId { get; set; }
     public required string EventType { get; set; }
 
+    /// <summary>The record a record event is about, so a newer view of it can replace what this delivery holds.</summary>
+    public Guid? RecordId { get; set; }
+
     /// <summary>The exact JSON body that is signed and sent: <c>{"type","timestamp","data"}</c>.</summary>
     public required string Payload { get; set; }
 
@@ -80,6 +83,9 @@ public sealed class InboxItem
     public Guid MessageId { get; set; }
     public required string EventType { get; set; }
     public required string Summary { get; set; }
+
+    /// <summary>The record a record event is about, so a newer view of it can replace what this item holds.</summary>
+    public Guid? RecordId { get; set; }
 
     /// <summary>The event as JSON (<c>{"type","timestamp","data"}</c>).</summary>
     public required string Payload { get; set; }

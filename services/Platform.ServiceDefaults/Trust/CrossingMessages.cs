@@ -26,10 +26,10 @@ public static class CrossingMessages
     private static readonly CrossingMessage[] All =
     [
         Broadcast<NodeAnnounced>("node-announced", m => [m.Department]),
-        Broadcast<RecordEventBatch>("record-event-batch", m => [m.Department]),
-        Broadcast<RecordPublished>("record-published", m => [m.Department]),
-        Broadcast<RecordUpdated>("record-updated", m => [m.Department]),
-        Broadcast<RecordWithdrawn>("record-withdrawn", m => [m.Department]),
+        // Record events themselves stay inside their node (they hold the whole record); announcements carry the view the
+        // owner's policy allows, to every department or to the ones a rule names (docs/SHARING.md).
+        Broadcast<RecordAnnouncementBatch>("record-announcement-batch", m => OnlyFor(m.Department, m.Events)),
+        Directed<DirectedRecordAnnouncementBatch>("directed-record-announcement-batch", m => OnlyFor(m.Department, m.Events), m => m.Addressee),
         Broadcast<AuditCheckpoint>("audit-checkpoint", m => [m.Node]),
         Broadcast<WitnessCopiesRequested>("witness-copies-requested", m => [m.Node]),
         Broadcast<WitnessCopiesProvided>("witness-copies-provided", m => [m.Witness]),
@@ -96,6 +96,13 @@ public static class CrossingMessages
         rabbit.Publish<T>(p => p.ExchangeType = ExchangeType.Topic);
         rabbit.Send<T>(s => s.UseRoutingKeyFormatter(context => $"{addressee(context.Message)}.{message.Kind}"));
     }
+
+    /// <summary>
+    /// A batch speaks for its department only if every event in it is about that department's records; otherwise for no
+    /// one. (An entry holding no event speaks for no one; the consumer refuses it.)
+    /// </summary>
+    private static string[] OnlyFor(string department, IReadOnlyList<RecordEventEntry> events) =>
+        events.All(e => (e.Published?.Department ?? e.Updated?.Department ?? e.Withdrawn?.Department ?? department) == department) ? [department] : [];
 
     private static CrossingMessage Broadcast<T>(string kind, Func<T, IEnumerable<string>> senders) =>
         new(typeof(T), kind, m => senders((T)m), null);

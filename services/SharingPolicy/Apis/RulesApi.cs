@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using System.Xml;
+using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -23,18 +24,23 @@ public sealed record RuleInput(
     string[]? Purposes,
     string[]? Fields,
     Dictionary<string, string>? Masks,
+    string[]? CatalogueFields,
+    Dictionary<string, string>? CatalogueMasks,
     string? GrantValidity,
     int? ReviewWorkingDays,
     string? ReviewTimeLimit);
 
 public sealed record RuleView(
     string Name, int Version, string Sharing, RuleScope Scope, IReadOnlyList<string> AllowedDepartments, IReadOnlyList<string> Purposes,
-    IReadOnlyList<string> Fields, IReadOnlyDictionary<string, string> Masks, string GrantValidity, int? ReviewWorkingDays, string? ReviewTimeLimit,
+    IReadOnlyList<string> Fields, IReadOnlyDictionary<string, string> Masks, IReadOnlyList<string> CatalogueFields,
+    IReadOnlyDictionary<string, string> CatalogueMasks, string GrantValidity, int? ReviewWorkingDays, string? ReviewTimeLimit,
     string UpdatedBy, DateTimeOffset UpdatedAt)
 {
     public static RuleView From(SharingRule r) => new(r.Name, r.Version, r.Sharing,
         new RuleScope(r.FondsCode, r.Category, r.Classification, r.RetentionPeriod, r.RecordId),
-        r.AllowedDepartments, r.Purposes, r.Fields, r.Masks, XmlConvert.ToString(r.GrantValidity), r.ReviewWorkingDays,
+        r.AllowedDepartments, r.Purposes, r.Fields, r.Masks,
+        r.CatalogueFields.Count > 0 ? r.CatalogueFields : RecordFields.CatalogueDefault, r.CatalogueMasks,
+        XmlConvert.ToString(r.GrantValidity), r.ReviewWorkingDays,
         r.ReviewTimeLimit is { } t ? XmlConvert.ToString(t) : null, r.UpdatedBy, r.UpdatedAt);
 }
 
@@ -57,6 +63,8 @@ public static partial class RulesApi
         api.MapGet("/{name}/versions", GetVersions).WithSummary("Every version of a rule, oldest first, with who changed it.");
         api.MapPut("/{name}", PutRule).RequireAuthorization(Roles.Admin)
             .WithSummary("Create a rule or save a new version of it (admin).");
+        api.MapGet("/{name}/reannouncement", GetReannouncement)
+            .WithSummary("How far the catalogue is in announcing again the records the rule's last change concerns.");
         app.MapGet("/api/sharing/records/{id:guid}/policy", GetRecordPolicy).WithTags("Shared records")
             .WithSummary("The effective sharing attribute, rule, fields and masks of one of this department's records.");
         return app;
@@ -69,6 +77,24 @@ public static partial class RulesApi
         await db.Rules.AsNoTracking().SingleOrDefaultAsync(r => r.Name == name, cancellationToken) is { } rule
             ? TypedResults.Ok(RuleView.From(rule))
             : TypedResults.NotFound();
+
+    internal static async Task<Results<Ok<ReannouncementProgress>, NotFound, ProblemHttpResult>> GetReannouncement(string name, SharingDbContext db,
+        IRequestClient<GetReannouncementProgress> catalogue, CancellationToken cancellationToken)
+    {
+        if (!await db.Rules.AnyAsync(r => r.Name == name, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+        try
+        {
+            return TypedResults.Ok((await catalogue.GetResponse<ReannouncementProgress>(new GetReannouncementProgress(name), cancellationToken)).Message);
+        }
+        catch (RequestTimeoutException)
+        {
+            return TypedResults.Problem(title: "Catalogue unavailable", detail: "The catalogue did not answer in time; try again shortly.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
 
     internal static async Task<Results<Ok<RuleVersionView[]>, NotFound>> GetVersions(string name, SharingDbContext db, CancellationToken cancellationToken)
     {
@@ -105,6 +131,8 @@ public static partial class RulesApi
         rule.Purposes = [.. (input.Purposes ?? []).Select(p => p.Trim()).Where(p => p.Length > 0).Distinct()];
         rule.Fields = [.. (input.Fields ?? []).Distinct()];
         rule.Masks = new Dictionary<string, string>(input.Masks ?? []);
+        rule.CatalogueFields = [.. (input.CatalogueFields ?? []).Distinct()];
+        rule.CatalogueMasks = new Dictionary<string, string>(input.CatalogueMasks ?? []);
         rule.GrantValidity = validity;
         rule.ReviewWorkingDays = input.ReviewWorkingDays;
         rule.ReviewTimeLimit = timeLimit;
@@ -150,17 +178,16 @@ public static partial class RulesApi
         {
             errors["fields"] = [$"'{field}' is not a record field; fields are {string.Join(", ", RecordFields.Grantable)}."];
         }
-        foreach (var (maskField, kind) in input.Masks ?? [])
+        ValidateMasks("masks", input.Masks, errors);
+        if (input.CatalogueFields?.FirstOrDefault(f => !RecordFields.All.Contains(f)) is { } catalogueField)
         {
-            if (!RecordFields.All.Contains(maskField))
-            {
-                errors[$"masks.{maskField}"] = [$"'{maskField}' is not a record field."];
-            }
-            else if (kind.Split(',', StringSplitOptions.TrimEntries).Any(k => !RecordFields.MaskKinds.Contains(k)))
-            {
-                errors[$"masks.{maskField}"] = [$"'{kind}' is not a mask (or comma-separated masks); masks are {string.Join(", ", RecordFields.MaskKinds)}."];
-            }
+            errors["catalogueFields"] = [$"'{catalogueField}' is not a record field; fields are {string.Join(", ", RecordFields.All)}."];
         }
+        else if (input.CatalogueFields is { Length: > 0 } listed && RecordFields.CatalogueRequired.Except(listed).ToList() is { Count: > 0 } missing)
+        {
+            errors["catalogueFields"] = [$"Every announcement holds {string.Join(", ", RecordFields.CatalogueRequired)} (mask the title if it must not be read); missing: {string.Join(", ", missing)}."];
+        }
+        ValidateMasks("catalogueMasks", input.CatalogueMasks, errors);
         if (input.AllowedDepartments?.Any(d => !DepartmentId().IsMatch(d.Trim())) == true)
         {
             errors["allowedDepartments"] = ["Department ids are lower-case letters, digits and dashes (e.g. dept-b)."];
@@ -189,6 +216,21 @@ public static partial class RulesApi
             errors["scope"] = ["Name at least one of fondsCode, category, classification, retentionPeriod or recordId."];
         }
         return errors;
+    }
+
+    private static void ValidateMasks(string name, Dictionary<string, string>? masks, Dictionary<string, string[]> errors)
+    {
+        foreach (var (maskField, kind) in masks ?? [])
+        {
+            if (!RecordFields.All.Contains(maskField))
+            {
+                errors[$"{name}.{maskField}"] = [$"'{maskField}' is not a record field."];
+            }
+            else if (kind.Split(',', StringSplitOptions.TrimEntries).Any(k => !RecordFields.MaskKinds.Contains(k)))
+            {
+                errors[$"{name}.{maskField}"] = [$"'{kind}' is not a mask (or comma-separated masks); masks are {string.Join(", ", RecordFields.MaskKinds)}."];
+            }
+        }
     }
 
     private static bool TryDuration(string text, out TimeSpan value)

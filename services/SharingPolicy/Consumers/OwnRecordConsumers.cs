@@ -171,6 +171,8 @@ public sealed class OwnRecordWithdrawnConsumer(SharingDbContext db, IOptions<Nod
             {
                 peer.Version = m.Version;
                 peer.Withdrawn = true;
+                // Withdrawn, or no longer shown to this department: nothing of what it announced is kept.
+                peer.Title = "";
             }
             return Task.CompletedTask;
         }

@@ -46,6 +46,8 @@ internal static class Extensions
             bus.AddRequestClient<GetRecordContent>(new Uri($"exchange:{node.Id}.catalogue.get-record-content"), RequestTimeout.After(s: 15));
             bus.AddRequestClient<GetRecordAttachments>(new Uri($"exchange:{node.Id}.catalogue.get-record-attachments"), RequestTimeout.After(s: 15));
             bus.AddConsumer<AuthorizeGrantedAttachmentConsumer, AuthorizeGrantedAttachmentConsumerDefinition>();
+            bus.AddConsumer<GetCatalogueViewsConsumer, GetCatalogueViewsConsumerDefinition>();
+            bus.AddRequestClient<GetReannouncementProgress>(new Uri($"exchange:{node.Id}.catalogue.get-reannouncement-progress"), RequestTimeout.After(s: 15));
         }, RoutedMessages.Configure);
 
         builder.Services.AddOptions<SharingOptions>().Bind(builder.Configuration.GetSection(SharingOptions.Section));

@@ -72,6 +72,10 @@ public sealed class SharingDbContext(DbContextOptions<SharingDbContext> options)
                 v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
                 s => JsonSerializer.Deserialize<Dictionary<string, string>>(s, JsonSerializerOptions.Web) ?? new Dictionary<string, string>(),
                 DictionaryComparer);
+            rule.Property(r => r.CatalogueMasks).HasColumnType("jsonb").HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
+                s => JsonSerializer.Deserialize<Dictionary<string, string>>(s, JsonSerializerOptions.Web) ?? new Dictionary<string, string>(),
+                DictionaryComparer);
         });
         modelBuilder.Entity<SharingRuleVersion>(version =>
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Platform.Contracts;
 
 namespace Platform.SharingPolicy.Model;
 
@@ -17,10 +18,47 @@ public static partial class Masking
     private static string ApplyOne(string kind, string value) => kind switch
     {
         "id-card" => IdCard().Replace(value, m => m.Value[..6] + new string('*', m.Value.Length - 10) + m.Value[^4..]),
-        "phone" => Phone().Replace(value, m => m.Value[..3] + "****" + m.Value[^4..]),
+        "phone" => Landline().Replace(Phone().Replace(value, m => m.Value[..3] + "****" + m.Value[^4..]), MaskLandline),
+        "landline" => Landline().Replace(value, MaskLandline),
         "name" => MaskName(value),
         _ => "***",
     };
+
+    /// <summary>
+    /// The catalogue view of a record: only <paramref name="fields"/> (those left out are empty), each masked as
+    /// <paramref name="masks"/> says and then, in free text and whatever the rule, for ID-card, mobile and landline numbers.
+    /// </summary>
+    public static RecordMetadata CatalogueView(RecordMetadata m, IReadOnlyCollection<string> fields, IReadOnlyDictionary<string, string> masks)
+    {
+        string? Text(string field, string? value)
+        {
+            if (value is null || !fields.Contains(field)) return null;
+            var masked = masks.TryGetValue(field, out var kinds) ? Apply(kinds, value) : value;
+            return FreeText.Contains(field) ? Apply(PersonalDataMasks, masked) : masked;
+        }
+        return new RecordMetadata(
+            ExternalId: Text("externalId", m.ExternalId) ?? "",
+            FondsCode: Text("fondsCode", m.FondsCode) ?? "",
+            ArchivalCode: Text("archivalCode", m.ArchivalCode) ?? "",
+            Title: Text("title", m.Title) ?? "",
+            Creator: Text("creator", m.Creator) ?? "",
+            Date: m.Date,
+            DocumentNumber: Text("documentNumber", m.DocumentNumber),
+            RetentionPeriod: Text("retentionPeriod", m.RetentionPeriod) ?? "",
+            Classification: Text("classification", m.Classification) ?? "",
+            Category: Text("category", m.Category),
+            Keywords: fields.Contains("keywords") ? [.. m.Keywords.Select(k => Text("keywords", k)!)] : [],
+            Description: Text("description", m.Description),
+            Sharing: m.Sharing);
+    }
+
+    /// <summary>Masked in the free text of everything a department announces, whether or not a rule names the field.</summary>
+    private const string PersonalDataMasks = "id-card,phone";
+
+    /// <summary>The fields written as free text, where personal data turns up (codes and attributes are left as they are).</summary>
+    private static readonly string[] FreeText = ["title", "creator", "keywords", "description"];
+
+    private static string MaskLandline(Match m) => m.Groups["area"].Value + new string('*', m.Value.Length - m.Groups["area"].Length - 4) + m.Value[^4..];
 
     /// <summary>Keeps only <paramref name="fields"/> of <paramref name="metadata"/> and masks what <paramref name="masks"/> names.</summary>
     public static JsonObject Project(JsonObject metadata, IReadOnlyCollection<string> fields, IReadOnlyDictionary<string, string> masks)
@@ -54,8 +92,13 @@ public static partial class Masking
     [GeneratedRegex(@"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9])")]
     private static partial Regex IdCard();
 
-    [GeneratedRegex(@"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")]
+    // Mobile numbers, also written in groups (138 1234 5678, 138-1234-5678).
+    [GeneratedRegex(@"(?<![0-9])1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")]
     private static partial Regex Phone();
+
+    // Landline numbers with their area code (010-12345678, 0571 8888 6666, 02112345678); the area code stays readable.
+    [GeneratedRegex(@"(?<![0-9])(?<area>0[1-9][0-9]{1,2}[ -]?)[0-9]{3,4}[ -]?[0-9]{4}(?![0-9])")]
+    private static partial Regex Landline();
 
     [GeneratedRegex(@"\s*[、,，;；]\s*")]
     private static partial Regex NameSeparator();

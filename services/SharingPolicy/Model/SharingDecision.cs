@@ -18,7 +18,7 @@ public sealed record SharingDecision(
     public static SharingDecision Evaluate(SharedRecord record, IEnumerable<SharingRule> rules, string requester, string purpose,
         IReadOnlyList<string> requestedFields, TimeSpan defaultValidity)
     {
-        var rule = rules.Where(r => r.Covers(record)).OrderByDescending(r => r.Specificity).ThenBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault();
+        var rule = SharingRule.Governing(rules, r => r.Covers(record));
         var sharing = rule is null ? record.Sharing : RecordFields.MostRestrictive(record.Sharing, rule.Sharing);
         var validity = rule?.GrantValidity is { } v && v > TimeSpan.Zero ? v : defaultValidity;
         var masks = rule?.Masks ?? [];

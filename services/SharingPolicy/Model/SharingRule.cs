@@ -21,6 +21,12 @@ public sealed class SharingRule
     public List<string> Purposes { get; set; } = [];
     public List<string> Fields { get; set; } = [];
     public Dictionary<string, string> Masks { get; set; } = [];
+
+    /// <summary>The fields other departments see in the catalogue (empty: <see cref="RecordFields.CatalogueDefault"/>).</summary>
+    public List<string> CatalogueFields { get; set; } = [];
+
+    /// <summary>Masks applied to what the catalogue announces, besides the personal data masked in every announcement.</summary>
+    public Dictionary<string, string> CatalogueMasks { get; set; } = [];
     public TimeSpan GrantValidity { get; set; }
     public int? ReviewWorkingDays { get; set; }
     public TimeSpan? ReviewTimeLimit { get; set; }
@@ -31,12 +37,19 @@ public sealed class SharingRule
     public int Specificity => (RecordId is null ? 0 : 100) + (FondsCode is null ? 0 : 1) + (Category is null ? 0 : 1)
         + (Classification is null ? 0 : 1) + (RetentionPeriod is null ? 0 : 1);
 
+    /// <summary>The rule that governs a record: the most specific of those covering it (by name when equally specific).</summary>
+    public static SharingRule? Governing(IEnumerable<SharingRule> rules, Func<SharingRule, bool> covers) =>
+        rules.Where(covers).OrderByDescending(r => r.Specificity).ThenBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault();
+
     public bool Covers(SharedRecord record) =>
-        (RecordId is null || RecordId == record.RecordId)
-        && (FondsCode is null || FondsCode == record.FondsCode)
-        && (Category is null || Category == record.Category)
-        && (Classification is null || Classification == record.Classification)
-        && (RetentionPeriod is null || RetentionPeriod == record.RetentionPeriod);
+        Covers(record.RecordId, record.FondsCode, record.Category, record.Classification, record.RetentionPeriod);
+
+    public bool Covers(Guid recordId, string fondsCode, string? category, string classification, string retentionPeriod) =>
+        (RecordId is null || RecordId == recordId)
+        && (FondsCode is null || FondsCode == fondsCode)
+        && (Category is null || Category == category)
+        && (Classification is null || Classification == classification)
+        && (RetentionPeriod is null || RetentionPeriod == retentionPeriod);
 }
 
 /// <summary>One past or current version of a rule, as it was saved (JSON), and who saved it.</summary>
@@ -58,13 +71,25 @@ public static class RecordFields
         "retentionPeriod", "classification", "category", "keywords", "description", "sharing",
     ];
 
+    /// <summary>
+    /// What other departments see of a record in the catalogue when no rule says otherwise: the DA/T 46 core, without the
+    /// description (free text, where personal data hides) and the department system's own id.
+    /// </summary>
+    public static readonly IReadOnlyList<string> CatalogueDefault =
+    [
+        "fondsCode", "archivalCode", "title", "creator", "date", "documentNumber", "retentionPeriod", "classification", "category", "keywords", "sharing",
+    ];
+
+    /// <summary>Fields every announcement holds, so a peer can cite the record and ask for it (a rule can still mask the title).</summary>
+    public static readonly IReadOnlyList<string> CatalogueRequired = ["fondsCode", "archivalCode", "title", "date", "sharing"];
+
     /// <summary>Not a metadata field: a grant whose fields include it covers the record's attachments (only if the rule names it).</summary>
     public const string Attachments = "attachments";
 
     /// <summary>What a rule or a request may name in <c>fields</c>: the metadata fields and <see cref="Attachments"/>.</summary>
     public static readonly IReadOnlyList<string> Grantable = [.. All, Attachments];
 
-    public static readonly IReadOnlyList<string> MaskKinds = ["id-card", "phone", "name", "redact"];
+    public static readonly IReadOnlyList<string> MaskKinds = ["id-card", "phone", "landline", "name", "redact"];
 
     public static readonly IReadOnlyList<string> Attributes = [SharingTerms.Unconditional, SharingTerms.Conditional, SharingTerms.None];
 

@@ -17,11 +17,11 @@ public sealed class MessageSigningScenario : IScenario
     public Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var crossing = CrossingMessages.Of<RecordEventBatch>()!;
-        var batch = new RecordEventBatch("dept-a", [.. Enumerable.Range(0, 500).Select(i =>
+        var crossing = CrossingMessages.Of<RecordAnnouncementBatch>()!;
+        var batch = new RecordAnnouncementBatch("dept-a", [.. Enumerable.Range(0, 500).Select(i =>
             new RecordEventEntry(Guid.CreateVersion7(), Published: new RecordPublished(Guid.CreateVersion7(), "dept-a", 1,
                 RecordRow.Generate(run.RunId, i).ToMetadata(), DateTimeOffset.UtcNow)))]);
-        var single = new RecordEventBatch("dept-a", [batch.Events[0]]);
+        var single = new RecordAnnouncementBatch("dept-a", [batch.Events[0]]);
 
         foreach (var (message, events, label) in new[] { (batch, 500, "runs of 500 events"), (single, 1, "one event per message") })
         {

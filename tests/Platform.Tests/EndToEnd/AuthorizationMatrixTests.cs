@@ -56,6 +56,7 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["GET /api/sharing/rules/{name}"] = AnyRole,
         ["PUT /api/sharing/rules/{name}"] = Roles.Admin,
         ["GET /api/sharing/rules/{name}/versions"] = AnyRole,
+        ["GET /api/sharing/rules/{name}/reannouncement"] = AnyRole,
         ["POST /api/sharing/requests"] = Roles.Requester,
         ["GET /api/sharing/requests"] = AnyRole,
         ["GET /api/sharing/requests/{id}"] = AnyRole,

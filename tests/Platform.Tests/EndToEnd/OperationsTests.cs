@@ -122,7 +122,8 @@ public sealed class OperationsTests(TwoNodePlatform platform)
             }
             foreach (var (id, metadata) in records)
             {
-                await bus.Publish(new RecordPublished(id, slow, 1, metadata, At(6, 0)), context => signers[slow].Sign(context), TestContext.Current.CancellationToken);
+                await bus.Publish(new RecordAnnouncementBatch(slow, [new RecordEventEntry(Guid.NewGuid(), Published: new RecordPublished(id, slow, 1, metadata, At(6, 0)))]),
+                    context => signers[slow].Sign(context), TestContext.Current.CancellationToken);
             }
         });
 

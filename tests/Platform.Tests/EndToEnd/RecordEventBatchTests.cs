@@ -9,9 +9,10 @@ using Shouldly;
 namespace Platform.Tests.EndToEnd;
 
 /// <summary>
-/// Record events travel in runs (<see cref="RecordEventBatch"/>): the catalogue's outbox sends a pushed batch's events
-/// together, every service applies them in order, and each event is applied once however often it arrives, in a run
-/// or on its own.
+/// Record events travel in runs: inside the node the catalogue's outbox sends a pushed batch's events together
+/// (<see cref="RecordEventBatch"/>), and its announcer sends other departments the views in runs too
+/// (<see cref="RecordAnnouncementBatch"/>); every service applies them in order, and each event is applied once however
+/// often it arrives, in a run or on its own.
 /// </summary>
 [Collection(TwoNodeCollection.Name)]
 public sealed class RecordEventBatchTests(TwoNodePlatform platform)
@@ -21,7 +22,7 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
     [Fact]
     public async Task A_pushed_batch_is_announced_in_runs_and_every_record_reaches_each_service_once()
     {
-        var tap = await platform.Infrastructure.TapAsync(platform.VirtualHostOf("dept-a"), "broadcast.record-event-batch");
+        var tap = await platform.Infrastructure.TapAsync(platform.VirtualHostOf("dept-a"), "broadcast.record-announcement-batch");
         using var http = await platform.DeptA.HttpAsync();
         var records = Enumerable.Range(0, 250).Select(_ => Records.Valid()).ToArray();
         using var response = await http.PostJsonAsync("api/catalogue/records/batch", new { records });
@@ -76,10 +77,10 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
         var signer = platform.EnrolOutsider(department);
         await platform.PublishAsAsync("dept-a", async bus =>
         {
-            await bus.Publish(new RecordEventBatch(department, events), context => signer.Sign(context), TestContext.Current.CancellationToken);
+            await bus.Publish(new RecordAnnouncementBatch(department, events), context => signer.Sign(context), TestContext.Current.CancellationToken);
             // The same events again, in another run, and one of them alone under its own id.
-            await bus.Publish(new RecordEventBatch(department, events), context => signer.Sign(context), TestContext.Current.CancellationToken);
-            await bus.Publish(events[2].Published!, context => { context.MessageId = events[2].EventId; signer.Sign(context); }, TestContext.Current.CancellationToken);
+            await bus.Publish(new RecordAnnouncementBatch(department, events), context => signer.Sign(context), TestContext.Current.CancellationToken);
+            await bus.Publish(new RecordAnnouncementBatch(department, [events[2]]), context => signer.Sign(context), TestContext.Current.CancellationToken);
         });
 
         string[] ids = [first.ToString(), second.ToString()];
@@ -101,7 +102,7 @@ public sealed class RecordEventBatchTests(TwoNodePlatform platform)
     public async Task A_run_holding_an_entry_without_an_event_goes_to_the_error_queue_with_the_reason()
     {
         var department = $"dept-x{RandomNumberGenerator.GetHexString(6, true)}";
-        var broken = new RecordEventBatch(department, [new RecordEventEntry(Guid.NewGuid())]);
+        var broken = new RecordAnnouncementBatch(department, [new RecordEventEntry(Guid.NewGuid())]);
         var messageId = Guid.NewGuid();
         var signer = platform.EnrolOutsider(department);
         await platform.PublishAsAsync("dept-a", bus => bus.Publish(broken, context => { context.MessageId = messageId; signer.Sign(context); }, TestContext.Current.CancellationToken));

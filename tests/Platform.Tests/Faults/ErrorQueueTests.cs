@@ -59,16 +59,14 @@ public sealed class ErrorQueueTests(TwoNodePlatform platform)
         var valid = new RecordPublished(recordId, "dept-a", 1, new RecordMetadata(
             $"replay-{recordId:N}", "A012", "A012-2024-Y-0001", "重放的记录", "市档案局", new DateOnly(2024, 1, 2), null,
             "permanent", "public", "administrative", [], null, "unconditional"), DateTimeOffset.UtcNow);
-        // Signed by dept-a, as every record event is: a replay is checked again like any message from the exchange.
-        var signature = platform.Signer("dept-a").Headers(valid, Guid.Parse(eventId));
+        // dept-a's own record event: it never leaves the node, so it is not signed (a replay still must not have crossed).
         var envelope = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
         {
             messageId = eventId,
             messageType = new[] { $"urn:message:{typeof(RecordPublished).Namespace}:{nameof(RecordPublished)}" },
             message = valid,
-            headers = signature,
         }, JsonSerializerOptions.Web));
-        await SendRawAsync($"{Queue}_error", eventId, envelope, faultHeaders: true, signature);
+        await SendRawAsync($"{Queue}_error", eventId, envelope, faultHeaders: true);
         var parked = await ErrorMessagesAsync(operatorClient);
         parked.Single(m => m.GetProperty("messageId").GetString() == eventId).GetProperty("reason").GetString().ShouldBe("the audit database was unavailable");
 
@@ -94,7 +92,7 @@ public sealed class ErrorQueueTests(TwoNodePlatform platform)
         (await http.GetJsonAsync("api/audit/operator/error-messages?limit=500")).EnumerateArray().ToList();
 
     /// <summary>Puts bytes on a queue as a faulty producer (or, with fault headers, MassTransit's error transport) would.</summary>
-    private async Task SendRawAsync(string queue, string messageId, byte[] body, bool faultHeaders, Dictionary<string, object>? signature = null)
+    private async Task SendRawAsync(string queue, string messageId, byte[] body, bool faultHeaders)
     {
         var factory = new ConnectionFactory { Uri = platform.VirtualHost };
         await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
@@ -116,7 +114,6 @@ public sealed class ErrorQueueTests(TwoNodePlatform platform)
                 }
                 : new Dictionary<string, object?>(),
         };
-        foreach (var (name, value) in signature ?? []) properties.Headers[name] = value is string text ? Encoding.UTF8.GetBytes(text) : value;
         await channel.BasicPublishAsync("", queue, mandatory: true, properties, body, TestContext.Current.CancellationToken);
     }
 }

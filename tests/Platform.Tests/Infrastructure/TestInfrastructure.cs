@@ -85,13 +85,13 @@ public sealed class TestInfrastructure : IAsyncLifetime, IDatabaseServer
     /// Binds a new queue of the test's own to an exchange, so that the messages published on it from now on can be read
     /// back exactly (<see cref="TakeAsync"/>), unlike the broker's statistics, which lag by seconds.
     /// </summary>
-    public async Task<string> TapAsync(string virtualHost, string exchange)
+    public async Task<string> TapAsync(string virtualHost, string exchange, string routingKey = "")
     {
         var queue = $"test-tap-{Guid.NewGuid():N}";
         using var http = ManagementClient();
         (await http.PutAsJsonAsync($"api/queues/{virtualHost}/{queue}", new { durable = false, arguments = new Dictionary<string, object> { ["x-expires"] = 600_000 } }))
             .EnsureSuccessStatusCode();
-        (await http.PostAsJsonAsync($"api/bindings/{virtualHost}/e/{Uri.EscapeDataString(exchange)}/q/{queue}", new { routing_key = "" }))
+        (await http.PostAsJsonAsync($"api/bindings/{virtualHost}/e/{Uri.EscapeDataString(exchange)}/q/{queue}", new { routing_key = routingKey }))
             .EnsureSuccessStatusCode();
         return queue;
     }

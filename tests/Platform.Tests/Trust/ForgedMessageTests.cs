@@ -34,19 +34,25 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
         await TestSigner.PublishAsync(platform.BrokerUri("dept-b"), async bus =>
         {
             var cancel = TestContext.Current.CancellationToken;
-            var update = new RecordUpdated(id, "dept-a", 9999, forged, DateTimeOffset.UtcNow);
-            await bus.Publish(update, c => c.MessageId = unsigned, cancel);
-            await bus.Publish(update, c => { c.MessageId = signedByB; deptB.Sign(c); }, cancel);
-            await bus.Publish(new RecordEventBatch("dept-a", [new RecordEventEntry(Guid.NewGuid(), Updated: update)]), c => { c.MessageId = batch; deptB.Sign(c); }, cancel);
-            await bus.Publish(new RecordWithdrawn(id, "dept-a", 9999, DateTimeOffset.UtcNow), c => { c.MessageId = withdrawn; deptB.Sign(c); }, cancel);
-            await bus.Publish(new RecordPublished(Guid.NewGuid(), "dept-a", 1, forged, DateTimeOffset.UtcNow), c => { c.MessageId = published; deptB.Sign(c); }, cancel);
+            var update = new RecordEventEntry(Guid.NewGuid(), Updated: new RecordUpdated(id, "dept-a", 9999, forged, DateTimeOffset.UtcNow));
+            await bus.Publish(new RecordAnnouncementBatch("dept-a", [update]), c => c.MessageId = unsigned, cancel);
+            await bus.Publish(new RecordAnnouncementBatch("dept-a", [update]), c => { c.MessageId = signedByB; deptB.Sign(c); }, cancel);
+            // dept-b's own batch, carrying an event about dept-a's record.
+            await bus.Publish(new RecordAnnouncementBatch("dept-b", [update]), c => { c.MessageId = batch; deptB.Sign(c); }, cancel);
+            await bus.Publish(new DirectedRecordAnnouncementBatch("dept-a", "dept-c",
+                    [new RecordEventEntry(Guid.NewGuid(), Withdrawn: new RecordWithdrawn(id, "dept-a", 9999, DateTimeOffset.UtcNow))]),
+                c => { c.MessageId = withdrawn; deptB.Sign(c); }, cancel);
+            await bus.Publish(new RecordAnnouncementBatch("dept-a",
+                    [new RecordEventEntry(Guid.NewGuid(), Published: new RecordPublished(Guid.NewGuid(), "dept-a", 1, forged, DateTimeOffset.UtcNow))]),
+                c => { c.MessageId = published; deptB.Sign(c); }, cancel);
         });
 
         foreach (var node in new[] { platform.DeptA, platform.DeptC })
         {
             await RejectedAsync(node, unsigned, "unsigned");
-            foreach (var messageId in new[] { signedByB, batch, withdrawn, published }) await RejectedAsync(node, messageId, "wrong-sender");
+            foreach (var messageId in new[] { signedByB, batch, published }) await RejectedAsync(node, messageId, "wrong-sender");
         }
+        await RejectedAsync(platform.DeptC, withdrawn, "wrong-sender");
         using (var scrape = new HttpClient())
         {
             var metrics = await scrape.GetStringAsync(new Uri(platform.DeptA.ServiceUrl("sharing"), "metrics"));
@@ -152,8 +158,8 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
         await TestSigner.PublishAsync(platform.BrokerUri("dept-b"), async bus =>
         {
             var cancel = TestContext.Current.CancellationToken;
-            await bus.Publish(new RecordPublished(Guid.NewGuid(), department, 1, metadata, now), c => { c.MessageId = old; signer.Sign(c, at: now.AddHours(-2)); }, cancel);
-            await bus.Publish(new RecordPublished(Guid.NewGuid(), department, 1, metadata, now), c => { c.MessageId = ahead; signer.Sign(c, at: now.AddHours(1)); }, cancel);
+            await bus.Publish(Announcement(new RecordPublished(Guid.NewGuid(), department, 1, metadata, now)), c => { c.MessageId = old; signer.Sign(c, at: now.AddHours(-2)); }, cancel);
+            await bus.Publish(Announcement(new RecordPublished(Guid.NewGuid(), department, 1, metadata, now)), c => { c.MessageId = ahead; signer.Sign(c, at: now.AddHours(1)); }, cancel);
         });
         // dept-c's sharing service learnt the key from the announcement; its other services know only the authority's file.
         await RejectedAsync(platform.DeptC, old, "stale");
@@ -179,9 +185,9 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
         await platform.PublishAsAsync("dept-b", async bus =>
         {
             var cancel = TestContext.Current.CancellationToken;
-            await bus.Publish(byNew, c => after.Sign(c), cancel);
-            await bus.Publish(byOld, c => before.Sign(c), cancel);
-            await bus.Publish(byImpostor, c => { c.MessageId = forged; impostor.Sign(c); }, cancel);
+            await bus.Publish(Announcement(byNew), c => after.Sign(c), cancel);
+            await bus.Publish(Announcement(byOld), c => before.Sign(c), cancel);
+            await bus.Publish(Announcement(byImpostor), c => { c.MessageId = forged; impostor.Sign(c); }, cancel);
         });
 
         string[] accepted = [byNew.RecordId.ToString(), byOld.RecordId.ToString()];
@@ -202,7 +208,7 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
         await using var connection = await factory.CreateConnectionAsync(cancel);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancel);
         var tap = (await channel.QueueDeclareAsync($"tap-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancel)).QueueName;
-        await channel.QueueBindAsync(tap, "broadcast.record-event-batch", "", cancellationToken: cancel);
+        await channel.QueueBindAsync(tap, "broadcast.record-announcement-batch", "", cancellationToken: cancel);
 
         using var http = await platform.DeptA.HttpAsync();
         var record = Records.Valid();
@@ -216,7 +222,7 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
         // Published again from dept-b's vhost, stripped of the marks the exchange left on it.
         var properties = new RabbitMQ.Client.BasicProperties(captured!.BasicProperties);
         properties.Headers = properties.Headers!.Where(h => !h.Key.StartsWith("x-", StringComparison.Ordinal)).ToDictionary(h => h.Key, h => h.Value);
-        await channel.BasicPublishAsync("broadcast.record-event-batch", "", mandatory: false, properties, captured.Body, cancel);
+        await channel.BasicPublishAsync("broadcast.record-announcement-batch", "", mandatory: false, properties, captured.Body, cancel);
 
         var messageId = Guid.Parse(captured.BasicProperties.MessageId!);
         await RejectedAsync(platform.DeptB, messageId, "replayed");
@@ -279,4 +285,6 @@ public sealed class ForgedMessageTests(TwoNodePlatform platform)
                 "SELECT count(*) FROM audit_entries WHERE action = 'message.rejected' AND subject = ANY(@ids) AND details::jsonb->>'reason' = '" + reason + "'",
                 [messageId.ToString()]),
             count => count > 0, Patience, $"{node.Id} to audit message {messageId} as rejected ({reason})");
+
+    private static RecordAnnouncementBatch Announcement(RecordPublished record) => new(record.Department, [new RecordEventEntry(Guid.NewGuid(), Published: record)]);
 }

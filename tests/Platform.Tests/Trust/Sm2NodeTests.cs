@@ -19,7 +19,7 @@ public sealed class Sm2NodeTests(TwoNodePlatform platform)
     public async Task A_record_announced_by_the_sm2_node_is_signed_with_its_sm2_key_and_accepted_by_the_es256_nodes()
     {
         var department = TwoNodePlatform.SmDepartment;
-        var tap = await platform.Infrastructure.TapAsync(platform.VirtualHostOf("dept-a"), "broadcast.record-event-batch");
+        var tap = await platform.Infrastructure.TapAsync(platform.VirtualHostOf("dept-a"), "broadcast.record-announcement-batch");
         using var http = await platform.Node(department).HttpAsync();
         using var response = await http.PostJsonAsync("api/catalogue/records", Records.Valid());
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());

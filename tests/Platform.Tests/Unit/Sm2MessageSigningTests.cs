@@ -102,16 +102,16 @@ public sealed class Sm2MessageSigningTests : IDisposable
     {
         var enrolment = Enrol("dept-c", NodeKeyAlgorithms.Sm2);
         var signer = MessageKey(enrolment);
-        var crossing = CrossingMessages.Of<RecordEventBatch>()!;
+        var crossing = CrossingMessages.Of<RecordAnnouncementBatch>()!;
         var metadata = new RecordMetadata("ext-1", "F001", "F001-2026-0001", "档案标题", "办公室", new DateOnly(2026, 12, 1), null, "永久", "public", null,
             ["关键词"], null, "metadata");
-        var batch = new RecordEventBatch("dept-c", [new RecordEventEntry(Guid.NewGuid(),
+        var batch = new RecordAnnouncementBatch("dept-c", [new RecordEventEntry(Guid.NewGuid(),
             Published: new RecordPublished(Guid.NewGuid(), "dept-c", 1, metadata, DateTimeOffset.UtcNow))]);
         var messageId = Guid.NewGuid();
         var signedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var signature = signer.Sign(MessageSignature.SignedBytes(crossing, batch, messageId, signedAt, "dept-c", MessageSignature.Everyone));
 
-        var received = JsonSerializer.Deserialize<RecordEventBatch>(JsonSerializer.Serialize(batch, JsonSerializerOptions.Web), JsonSerializerOptions.Web)!;
+        var received = JsonSerializer.Deserialize<RecordAnnouncementBatch>(JsonSerializer.Serialize(batch, JsonSerializerOptions.Web), JsonSerializerOptions.Web)!;
         var signed = MessageSignature.SignedBytes(crossing, received, messageId, signedAt, "dept-c", MessageSignature.Everyone);
 
         Receiver().MessageKey("dept-c", signer.KeyId, DateTimeOffset.UtcNow)!.Verify(signed, signature).ShouldBeTrue();

@@ -31,6 +31,33 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("AnnouncedHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("announced_hash");
+
+                    b.Property<string>("AnnouncedRule")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("announced_rule");
+
+                    b.PrimitiveCollection<List<string>>("AnnouncedTo")
+                        .HasColumnType("text[]")
+                        .HasColumnName("announced_to");
+
+                    b.Property<string>("AnnouncementCause")
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("announcement_cause");
+
+                    b.Property<bool>("AnnouncementDue")
+                        .HasColumnType("boolean")
+                        .HasColumnName("announcement_due");
+
+                    b.Property<int>("AnnouncementRevision")
+                        .HasColumnType("integer")
+                        .HasColumnName("announcement_revision");
+
                     b.Property<string>("ArchivalCode")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -147,6 +174,10 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasDatabaseName("ix_records_search_vector");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
+
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_records_announcement_due")
+                        .HasFilter("announcement_due");
 
                     b.HasIndex("Department", "ExternalId")
                         .IsUnique()
@@ -268,6 +299,10 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("department");
 
+                    b.PrimitiveCollection<List<string>>("Fields")
+                        .HasColumnType("text[]")
+                        .HasColumnName("fields");
+
                     b.Property<string>("FondsCode")
                         .IsRequired()
                         .HasColumnType("text")
@@ -330,6 +365,35 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasDatabaseName("ix_federated_records_published_at_record_id");
 
                     b.ToTable("federated_records", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Catalogue.Model.Reannouncement", b =>
+                {
+                    b.Property<string>("Rule")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("rule");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("Records")
+                        .HasColumnType("integer")
+                        .HasColumnName("records");
+
+                    b.Property<int>("RuleVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("rule_version");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Rule")
+                        .HasName("pk_reannouncements");
+
+                    b.ToTable("reannouncements", (string)null);
                 });
 
             modelBuilder.Entity("Platform.ServiceDefaults.Persistence.InboxMessage", b =>

@@ -92,6 +92,10 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("payload");
 
+                    b.Property<Guid?>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
                     b.Property<int>("Replays")
                         .HasColumnType("integer")
                         .HasColumnName("replays");
@@ -121,6 +125,10 @@ namespace Platform.Notification.Infrastructure.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
+
+                    b.HasIndex("RecordId")
+                        .HasDatabaseName("ix_deliveries_record_id")
+                        .HasFilter("record_id IS NOT NULL");
 
                     b.HasIndex("Sequence")
                         .IsUnique()
@@ -176,6 +184,10 @@ namespace Platform.Notification.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("read_at");
 
+                    b.Property<Guid?>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
                     b.Property<long>("Sequence")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
@@ -195,6 +207,10 @@ namespace Platform.Notification.Infrastructure.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_inbox_items");
+
+                    b.HasIndex("RecordId")
+                        .HasDatabaseName("ix_inbox_items_record_id")
+                        .HasFilter("record_id IS NOT NULL");
 
                     b.HasIndex("Sequence")
                         .IsUnique()

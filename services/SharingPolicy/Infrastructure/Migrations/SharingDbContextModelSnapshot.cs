@@ -682,6 +682,16 @@ namespace Platform.SharingPolicy.Infrastructure.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("allowed_departments");
 
+                    b.PrimitiveCollection<List<string>>("CatalogueFields")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("catalogue_fields");
+
+                    b.Property<string>("CatalogueMasks")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("catalogue_masks");
+
                     b.Property<string>("Category")
                         .HasColumnType("text")
                         .HasColumnName("category");

@@ -1,0 +1,218 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Catalogue.Infrastructure;
+using Platform.Contracts;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Persistence;
+
+namespace Platform.Catalogue.Model;
+
+public sealed class AnnouncementOptions
+{
+    public const string Section = "Announcements";
+
+    /// <summary>Records announced per round: one question to the sharing service and one transaction each.</summary>
+    public int BatchSize { get; set; } = 500;
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Wakes the announcer when records became due.</summary>
+public sealed class AnnouncementSignal : WakeSignal;
+
+/// <summary>
+/// Announces this department's records to the others (docs/SHARING.md, "What a peer sees"). A record is due when it or
+/// the rule over it changed; each round takes the due records (locked, so replicas share the work), asks the node's
+/// sharing service for their catalogue views in one request, and writes in one transaction the announcements (one
+/// broadcast for views every department may see, one directed batch per department a rule names), the withdrawals
+/// from departments that may no longer see a record, and the record's new announced state. The whole record never
+/// leaves the node: only the view does.
+/// </summary>
+public sealed partial class RecordAnnouncer(
+    IServiceScopeFactory scopes,
+    AnnouncementSignal signal,
+    IOptions<AnnouncementOptions> options,
+    IOptions<NodeOptions> node,
+    TimeProvider clock,
+    ILogger<RecordAnnouncer> logger) : BackgroundService
+{
+    /// <summary>Where a view every department may see goes.</summary>
+    private const string Everyone = "*";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int announced;
+            try
+            {
+                announced = await AnnounceDueAsync(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                LogAnnounceFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * Math.Pow(2, failures))), clock, stoppingToken);
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            if (announced < options.Value.BatchSize)
+            {
+                try
+                {
+                    await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>One round; returns how many due records it took.</summary>
+    internal async Task<int> AnnounceDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogueDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var records = await db.Records
+            .FromSql($"SELECT * FROM records WHERE announcement_due ORDER BY updated_at LIMIT {options.Value.BatchSize} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        if (records.Count == 0)
+        {
+            return 0;
+        }
+
+        var views = await ViewsAsync(scope.ServiceProvider.GetRequiredService<IRequestClient<GetCatalogueViews>>(), records, cancellationToken);
+        var plan = new AnnouncementPlan(node.Value.Id, clock.GetUtcNow());
+        var rules = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            if (record.AnnouncementCause is { } cause) rules.Add(cause);
+            plan.Add(record, views.GetValueOrDefault(record.Id));
+            record.AnnouncementDue = false;
+            record.AnnouncementCause = null;
+        }
+        plan.PublishTo(db);
+        await db.SaveChangesAsync(cancellationToken);
+        if (rules.Count > 0)
+        {
+            await Reannouncements.MarkFinishedAsync(db, rules, clock.GetUtcNow(), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return records.Count;
+    }
+
+    /// <summary>The policy's view of each record that may be announced at all; the others (withdrawn, <c>none</c>) need no question.</summary>
+    private static async Task<Dictionary<Guid, CatalogueView>> ViewsAsync(IRequestClient<GetCatalogueViews> sharing, List<ArchiveRecord> records,
+        CancellationToken cancellationToken)
+    {
+        var asked = records.Where(r => r.IsAnnounced).Select(r => new CatalogueViewQuery(r.Id, r.ToMetadata())).ToList();
+        if (asked.Count == 0)
+        {
+            return [];
+        }
+        var response = await sharing.GetResponse<CatalogueViews>(new GetCatalogueViews(asked), cancellationToken);
+        return response.Message.Views.ToDictionary(v => v.RecordId);
+    }
+
+    /// <summary>The announcements one round sends, grouped by destination and kept in the order the records were taken.</summary>
+    private sealed class AnnouncementPlan(string department, DateTimeOffset now)
+    {
+        private readonly List<RecordEventEntry> _everyone = [];
+        private readonly SortedDictionary<string, List<RecordEventEntry>> _directed = new(StringComparer.Ordinal);
+
+        public void Add(ArchiveRecord record, CatalogueView? view)
+        {
+            var before = record.AnnouncedTo;
+            var audience = view is null || view.AnnouncedToNobody || view.Metadata is null ? null : Audience(view);
+            if (audience is null)
+            {
+                if (before is not null)
+                {
+                    Send(before, Withdrawal(record, ++record.AnnouncementRevision));
+                }
+                record.AnnouncedTo = null;
+                record.AnnouncedRule = null;
+                record.AnnouncedHash = null;
+                return;
+            }
+
+            var hash = Hash(view!, audience);
+            if (before is not null && before.SequenceEqual(audience) && hash == record.AnnouncedHash)
+            {
+                return;
+            }
+            // Departments that saw the record and may no longer: a withdrawal first, at a revision of its own, so a
+            // department that is sent both (the withdrawal to every department, the view to a few) keeps the view.
+            if (before is not null && Lost(before, audience))
+            {
+                Send(before.SequenceEqual([Everyone]) ? before : [.. before.Except(audience, StringComparer.Ordinal)],
+                    Withdrawal(record, ++record.AnnouncementRevision));
+            }
+            var revision = ++record.AnnouncementRevision;
+            var entry = before is null
+                ? new RecordEventEntry(Guid.CreateVersion7(), Published: new RecordPublished(record.Id, department, revision, view!.Metadata!, now, view.Fields))
+                : new RecordEventEntry(Guid.CreateVersion7(), Updated: new RecordUpdated(record.Id, department, revision, view!.Metadata!, now, view.Fields));
+            Send(audience, entry);
+            record.AnnouncedTo = audience;
+            record.AnnouncedRule = view.Rule;
+            record.AnnouncedHash = hash;
+        }
+
+        public void PublishTo(CatalogueDbContext db)
+        {
+            if (_everyone.Count > 0)
+            {
+                db.Publish(new RecordAnnouncementBatch(department, _everyone));
+            }
+            foreach (var (addressee, events) in _directed)
+            {
+                db.Publish(new DirectedRecordAnnouncementBatch(department, addressee, events));
+            }
+        }
+
+        private List<string> Audience(CatalogueView view) =>
+            view.Audience is null
+                ? [Everyone]
+                : [.. view.Audience.Where(d => d != department).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+        private static bool Lost(List<string> before, List<string> after) =>
+            !after.SequenceEqual([Everyone]) && (before.SequenceEqual([Everyone]) || before.Except(after, StringComparer.Ordinal).Any());
+
+        private RecordEventEntry Withdrawal(ArchiveRecord record, int revision) =>
+            new(Guid.CreateVersion7(), Withdrawn: new RecordWithdrawn(record.Id, department, revision, now));
+
+        private void Send(List<string> audience, RecordEventEntry entry)
+        {
+            if (audience.SequenceEqual([Everyone]))
+            {
+                _everyone.Add(entry);
+                return;
+            }
+            foreach (var addressee in audience)
+            {
+                if (!_directed.TryGetValue(addressee, out var events))
+                {
+                    _directed[addressee] = events = [];
+                }
+                events.Add(entry);
+            }
+        }
+
+        private static string Hash(CatalogueView view, List<string> audience) =>
+            Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { view.Metadata, view.Fields, audience }, JsonSerializerOptions.Web)));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing records failed; will retry")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception exception);
+}
