@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Contracts;
 
 namespace Platform.Benchmarks.Scenarios;
 
@@ -27,6 +30,7 @@ public sealed class WebhookDeliveryScenario : IScenario
     public async Task RunAsync(BenchmarkRun run, CancellationToken cancellationToken)
     {
         await using var receiver = await Receiver.StartAsync();
+        using var deptA = await run.DeptA.HttpAsync();
         using var deptB = await run.DeptB.HttpAsync();
         // One subscription is delivered to in order, one at a time (~20/s here): quick runs keep that burst small.
         int Burst(int subscriptions) => subscriptions == 1 ? run.Size(1_000, 100) : run.Size(5_000, 300);
@@ -37,11 +41,11 @@ public sealed class WebhookDeliveryScenario : IScenario
         foreach (var subscriptions in new[] { 1, 8 })
         {
             var fonds = $"W{subscriptions}{run.RunId[1..5].ToUpperInvariant()}";
-            for (var i = 0; i < subscriptions; i++) await SubscribeAsync(deptB, receiver, fonds);
+            for (var i = 0; i < subscriptions; i++) await SubscribeAsync(deptA, receiver, fonds);
             receiver.Reset();
             var watch = Stopwatch.StartNew();
             var count = Burst(subscriptions);
-            await EventThroughputScenario.CopyIntoOutboxAsync(run, Enumerable.Range(0, count).Select(i => Row(run, fonds, i).ToPublishedEvent()).ToArray(), cancellationToken);
+            await CopyIntoOutboxAsync(run, Enumerable.Range(0, count).Select(i => Row(run, fonds, i).ToPublishedEvent()).ToArray(), cancellationToken);
             var expected = count * subscriptions;
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
             while (receiver.Count < expected && DateTime.UtcNow < deadline) await Task.Delay(50, cancellationToken);
@@ -50,7 +54,6 @@ public sealed class WebhookDeliveryScenario : IScenario
                 rate, "del/s", "plain sequential HTTP POST", raw, subscriptions == 1 ? "ordered: one at a time" : "≥ 500 del/s"));
         }
 
-        using var deptA = await run.DeptA.HttpAsync();
         // A light steady rate shows the path's own latency; 50/s one push at a time is close to what this 2-core machine
         // sustains with every event's fan-out (8 consumers), so there the pushes themselves start to queue.
         await MeasureLatencyAsync(run, receiver, deptA, deptB, perSecond: 10, run.Size(200, 30), target: null, cancellationToken);
@@ -162,5 +165,25 @@ public sealed class WebhookDeliveryScenario : IScenario
         }
 
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+
+    /// <summary>Commits RecordPublished <paramref name="bodies"/> into dept-a's catalogue outbox in one COPY, as a bulk ingest would:
+    /// dept-a's own subscriptions are delivered to (record events stay inside their node; peers see announcements).</summary>
+    private static async Task CopyIntoOutboxAsync(BenchmarkRun run, string[] bodies, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue"));
+        await connection.OpenAsync(cancellationToken);
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY outbox_messages (message_id, message_type, body, created_at, attempts) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var body in bodies)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(typeof(RecordPublished).FullName!, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(body, NpgsqlDbType.Jsonb, cancellationToken);
+            await copy.WriteAsync(DateTimeOffset.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
+            await copy.WriteAsync(0, NpgsqlDbType.Integer, cancellationToken);
+        }
+        await copy.CompleteAsync(cancellationToken);
     }
 }
