@@ -58,3 +58,16 @@ public sealed record MessageRejected(
     string? ClaimedSender,
     string? ReceivedFrom,
     DateTimeOffset OccurredAt);
+
+/// <summary>
+/// Inside one node: a secrecy reviewer (保密审查) released a record for announcing (<see cref="Decision"/> <c>released</c>)
+/// or kept it from other departments (<c>kept</c>), with a reason. <see cref="AwaitingSince"/> is when it entered the queue.
+/// </summary>
+public sealed record SecrecyReviewDecided(
+    Guid RecordId,
+    string Department,
+    string Decision,
+    string Reason,
+    string ReviewedBy,
+    DateTimeOffset AwaitingSince,
+    DateTimeOffset DecidedAt);

@@ -10,7 +10,10 @@ public static class Roles
     public const string Operator = "operator";
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Publisher, Requester, Reviewer, Auditor, Operator, Admin];
+    /// <summary>Releases records for announcing, or keeps them from other departments (保密审查, docs/SHARING.md).</summary>
+    public const string SecrecyReviewer = "secrecy-reviewer";
+
+    public static readonly IReadOnlyList<string> All = [Publisher, Requester, Reviewer, Auditor, Operator, Admin, SecrecyReviewer];
 }
 
 /// <summary>Claim names inside the node's access tokens.</summary>

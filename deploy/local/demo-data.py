@@ -55,6 +55,7 @@ def main():
         upload_attachments(node, ids[node.id][:5])
         put_rule(node)
         subscribe_inbox(node)
+        review_secrecy(node)
     wait_for_federation(nodes, ids)
     request_access(nodes)
     for node in nodes.values():
@@ -140,6 +141,22 @@ def put_rule(node):
         "reviewWorkingDays": 10,
     }).encode(), "application/json")
     print(f"{node.id}: rule demo-personnel (personnel records: conditional, ID-card and phone numbers masked)")
+
+
+def review_secrecy(node):
+    # Personnel and internal records wait for the secrecy review (保密审查) before other departments hear of them: the
+    # demo's reviewer releases most and keeps every tenth, each with its reason (both in the audit log).
+    released = kept = 0
+    while True:
+        waiting = [item["id"] for item in node.get("/api/catalogue/secrecy-review?pageSize=500")["items"]]
+        if not waiting:
+            break
+        keep, release = waiting[::10], [i for n, i in enumerate(waiting) if n % 10]
+        if release:
+            node.post("/api/catalogue/secrecy-review/decisions", {"records": release, "decision": "release", "reason": "演示：经审查不涉密，同意公布"})
+        node.post("/api/catalogue/secrecy-review/decisions", {"records": keep, "decision": "keep", "reason": "演示：含内部工作信息，暂不公布"})
+        released, kept = released + len(release), kept + len(keep)
+    print(f"{node.id}: secrecy review: {released} records released, {kept} kept")
 
 
 def subscribe_inbox(node):

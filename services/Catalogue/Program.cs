@@ -13,6 +13,7 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapRecordsApi();
+app.MapSecrecyReviewApi();
 app.MapFederatedApi();
 app.MapQualityApi();
 app.MapAttachmentsApi();

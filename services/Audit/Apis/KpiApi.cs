@@ -65,6 +65,7 @@ public static class KpiApi
         "平均质量 average quality", "质量90-100", "质量80-89", "质量60-79", "质量0-59", "收到申请 requests received", "已答复 answered",
         "逾期 overdue", "待审 pending", "按时率 on-time rate", "批准率 approval rate", "审批时长中位数(小时) median decision hours",
         "审批时长P90(小时) p90 decision hours", "提供内容 deliveries served", "失败交付 failed deliveries",
+        "保密审查 secrecy reviews", "保密审查时长中位数(小时) median secrecy review hours",
     ];
 
     private static string[] Cells(DepartmentKpis k) =>
@@ -74,7 +75,7 @@ public static class KpiApi
         .. SharingKpis.QualityBandNames.Select(b => Number(k.QualityBands[b])),
         Number(k.RequestsReceived), Number(k.RequestsAnswered), Number(k.RequestsOverdue), Number(k.RequestsPending),
         Number(k.OnTimeRate), Number(k.ApprovalRate), Number(k.MedianDecisionHours), Number(k.P90DecisionHours),
-        Number(k.DeliveriesServed), Number(k.FailedDeliveries),
+        Number(k.DeliveriesServed), Number(k.FailedDeliveries), Number(k.SecrecyReviews), Number(k.MedianSecrecyReviewHours),
     ];
 
     private static string Number(double? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";

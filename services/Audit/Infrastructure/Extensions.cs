@@ -26,6 +26,7 @@ internal static class Extensions
             bus.AddConsumer<WitnessCopiesProvidedConsumer>();
             bus.AddConsumer<AccessRequestTrackedConsumer>();
             bus.AddConsumer<MessageRejectedAuditConsumer>();
+            bus.AddConsumer<SecrecyReviewAuditConsumer>();
             bus.AddConsumer<ContentDeliveredAuditConsumer, RoutedConsumerDefinition<ContentDeliveredAuditConsumer, ContentDelivered>>();
             bus.AddConsumer<ContentDeniedAuditConsumer, RoutedConsumerDefinition<ContentDeniedAuditConsumer, ContentDenied>>();
         });

@@ -12,7 +12,8 @@ public sealed record KpiReport(DateTimeOffset From, DateTimeOffset To, DateTimeO
 /// <summary>
 /// One department's figures. Requests count those submitted in the period; overdue = flagged overdue, decided after the
 /// deadline, or still pending past it. Decision times are from submission to decision, in hours. Deliveries are counted
-/// where this node saw them (its own department's, and its own receipts).
+/// where this node saw them (its own department's, and its own receipts). Secrecy reviews are this node's own department's
+/// decisions in the period, timed from the record entering the queue.
 /// </summary>
 public sealed record DepartmentKpis(
     int Rank,
@@ -31,7 +32,9 @@ public sealed record DepartmentKpis(
     double? MedianDecisionHours,
     double? P90DecisionHours,
     long DeliveriesServed,
-    long FailedDeliveries);
+    long FailedDeliveries,
+    long SecrecyReviews,
+    double? MedianSecrecyReviewHours);
 
 public sealed class SharingKpis(AuditDbContext db, TimeProvider clock)
 {
@@ -101,6 +104,16 @@ public sealed class SharingKpis(AuditDbContext db, TimeProvider clock)
                 row.Delivered = reader.GetInt64(1);
                 row.Denied = reader.GetInt64(2);
             }, cancellationToken);
+
+            await ReadAsync(connection, """
+                SELECT department, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY (details::jsonb->>'waitedSeconds')::float8)
+                FROM audit_entries WHERE action = 'record.secrecy-review' AND occurred_at >= $1 AND occurred_at < $2 GROUP BY department
+                """, [from, to], reader =>
+            {
+                var row = For(reader.GetString(0));
+                row.Reviews = reader.GetInt64(1);
+                row.MedianReviewSeconds = reader.IsDBNull(2) ? null : reader.GetDouble(2);
+            }, cancellationToken);
         }
         finally
         {
@@ -142,6 +155,8 @@ public sealed class SharingKpis(AuditDbContext db, TimeProvider clock)
         public double? P90Seconds;
         public long Delivered;
         public long Denied;
+        public long Reviews;
+        public double? MedianReviewSeconds;
 
         public DepartmentKpis ToKpis(int rank, string department, double? onTime) => new(
             rank, department, Published,
@@ -152,7 +167,7 @@ public sealed class SharingKpis(AuditDbContext db, TimeProvider clock)
             Received, Answered, Overdue, Received - Answered,
             onTime is null ? null : Math.Round(onTime.Value, 4),
             Answered == 0 ? null : Math.Round((double)Approved / Answered, 4),
-            Hours(MedianSeconds), Hours(P90Seconds), Delivered, Denied);
+            Hours(MedianSeconds), Hours(P90Seconds), Delivered, Denied, Reviews, Hours(MedianReviewSeconds));
 
         private static double? Hours(double? seconds) => seconds is null ? null : Math.Round(seconds.Value / 3600, 3);
     }

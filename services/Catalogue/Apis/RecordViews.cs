@@ -52,10 +52,13 @@ public sealed record RecordView(
     RecordMetadata Metadata,
     DateTimeOffset UpdatedAt,
     QualityScore? Quality,
-    IReadOnlyList<string>? AnnouncedFields = null)
+    IReadOnlyList<string>? AnnouncedFields = null,
+    AnnouncementState? Announcement = null)
 {
     public static RecordView From(ArchiveRecord record) =>
-        new(record.Id, record.Department, record.Version, record.Status.ToString().ToLowerInvariant(), record.ToMetadata(), record.UpdatedAt, record.Quality);
+        new(record.Id, record.Department, record.Version, record.Status.ToString().ToLowerInvariant(), record.ToMetadata(), record.UpdatedAt, record.Quality,
+            Announcement: new AnnouncementState(record.AnnouncedTo, record.AnnouncementRevision, record.AnnouncementDue, record.AnnouncedRule,
+                record.SecrecyReview, record.ReviewedAt, record.ReviewReason));
 
     public static RecordView From(FederatedRecord record) =>
         new(record.RecordId, record.Department, record.Version, record.Withdrawn ? "withdrawn" : "active", record.Metadata, record.PublishedAt, null,
@@ -65,6 +68,14 @@ public sealed record RecordView(
         new(version.RecordId, department, version.Version, version.Status.ToString().ToLowerInvariant(), version.Metadata, version.CreatedAt,
             new QualityScore(version.QualityScore, version.QualityIssues));
 }
+
+/// <summary>
+/// How one of this department's records stands with other departments: where its view was announced (<c>["*"]</c>:
+/// every department; null: nowhere), the view's revision, whether a new announcement is pending, the rule that decided
+/// it, and the secrecy review (null when none was needed).
+/// </summary>
+public sealed record AnnouncementState(IReadOnlyList<string>? AnnouncedTo, int Revision, bool Pending, string? Rule, string? SecrecyReview,
+    DateTimeOffset? ReviewedAt, string? ReviewReason);
 
 /// <summary>Paging parameters shared by list endpoints.</summary>
 public readonly record struct Paging(int? Page, int? PageSize)

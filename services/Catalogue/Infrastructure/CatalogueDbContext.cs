@@ -52,6 +52,10 @@ internal sealed class ArchiveRecordConfiguration : IEntityTypeConfiguration<Arch
         builder.Property(r => r.AnnouncedHash).HasMaxLength(64);
         // The announcer's queue: only the few records waiting are in the index.
         builder.HasIndex(r => r.UpdatedAt).HasDatabaseName("ix_records_announcement_due").HasFilter("announcement_due");
+        builder.Property(r => r.SecrecyReview).HasMaxLength(30);
+        builder.Property(r => r.ReviewedBy).HasMaxLength(200);
+        builder.Property(r => r.ReviewReason).HasMaxLength(500);
+        builder.HasIndex(r => r.ReviewRequestedAt).HasDatabaseName("ix_records_secrecy_review_queue").HasFilter("secrecy_review = 'awaiting-secrecy-review'");
     }
 }
 

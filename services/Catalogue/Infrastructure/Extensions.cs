@@ -42,6 +42,7 @@ internal static class Extensions
         builder.Services.AddScoped<RecordIngestion>();
         builder.Services.AddOptions<AnnouncementOptions>().Bind(builder.Configuration.GetSection(AnnouncementOptions.Section));
         builder.Services.AddSingleton<AnnouncementSignal>();
+        builder.Services.AddOptions<SecrecyReviewOptions>().Bind(builder.Configuration.GetSection(SecrecyReviewOptions.Section));
         builder.Services.AddHostedService<RecordAnnouncer>();
         builder.Services.AddHostedService<SearchTokenBackfill>();
     }

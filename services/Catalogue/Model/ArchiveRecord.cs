@@ -113,6 +113,19 @@ public sealed class ArchiveRecord : ISearchedRecord
     /// <summary>The rule that decided the announced view, and a hash of that view and its audience (unchanged views are not sent again).</summary>
     public string? AnnouncedRule { get; set; }
     public string? AnnouncedHash { get; set; }
+
+    /// <summary>
+    /// The secrecy review (保密审查) before the record is first announced: null when none is needed, otherwise
+    /// <see cref="SecrecyReviews.Awaiting"/>, <see cref="SecrecyReviews.Released"/> or <see cref="SecrecyReviews.Kept"/>.
+    /// </summary>
+    public string? SecrecyReview { get; set; }
+    public DateTimeOffset? ReviewRequestedAt { get; set; }
+    public DateTimeOffset? ReviewedAt { get; set; }
+    public string? ReviewedBy { get; set; }
+    public string? ReviewReason { get; set; }
+
+    /// <summary>Whether the secrecy review, if any, lets the record be announced.</summary>
+    public bool PassedSecrecyReview => SecrecyReview is null or SecrecyReviews.Released;
 }
 
 public enum RecordStatus

@@ -112,11 +112,14 @@ public sealed partial class RecordAnnouncer(
         return records.Count;
     }
 
-    /// <summary>The policy's view of each record that may be announced at all; the others (withdrawn, <c>none</c>) need no question.</summary>
+    /// <summary>
+    /// The policy's view of each record that may be announced at all; the others (withdrawn, <c>none</c>, waiting for or
+    /// kept by the secrecy review) need no question and go to nobody.
+    /// </summary>
     private static async Task<Dictionary<Guid, CatalogueView>> ViewsAsync(IRequestClient<GetCatalogueViews> sharing, List<ArchiveRecord> records,
         CancellationToken cancellationToken)
     {
-        var asked = records.Where(r => r.IsAnnounced).Select(r => new CatalogueViewQuery(r.Id, r.ToMetadata())).ToList();
+        var asked = records.Where(r => r.IsAnnounced && r.PassedSecrecyReview).Select(r => new CatalogueViewQuery(r.Id, r.ToMetadata())).ToList();
         if (asked.Count == 0)
         {
             return [];

@@ -27,7 +27,7 @@ public sealed record PushedRecord(Guid Id, string ExternalId, int Version, PushO
 /// changed → a new version. The record, its version row and the event announcing it commit together.
 /// </summary>
 public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions> node, TimeProvider clock, SearchStatistics statistics,
-    AnnouncementSignal announcements)
+    AnnouncementSignal announcements, IOptions<SecrecyReviewOptions> secrecy)
 {
     private string Department => node.Value.Id;
 
@@ -158,11 +158,15 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             (true, false) => OutboxBulkPublishing.Row(new RecordWithdrawn(record.Id, Department, record.Version, now)),
             _ => null,
         };
-        if (row is not null) DueForAnnouncement(record);
+        if (row is not null)
+        {
+            DueForAnnouncement(record);
+            SecrecyReviews.RequestIfNeeded(record, secrecy.Value, now);
+        }
         return row;
     }
 
-    private static void DueForAnnouncement(ArchiveRecord record)
+    internal static void DueForAnnouncement(ArchiveRecord record)
     {
         record.AnnouncementDue = true;
         record.AnnouncementCause = null;

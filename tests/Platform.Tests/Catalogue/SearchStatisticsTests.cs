@@ -32,6 +32,8 @@ public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : I
             .AddSingleton(Options.Create(new NodeOptions { Id = "dept-a" }))
             .AddSingleton(new CommonLexemes(new FixedTime()))
             .AddSingleton<SearchStatistics>()
+            .AddSingleton<AnnouncementSignal>()
+            .AddSingleton(Options.Create(new SecrecyReviewOptions()))
             .AddScoped<RecordIngestion>()
             .BuildServiceProvider();
         await using var scope = _services.CreateAsyncScope();

@@ -142,16 +142,19 @@ public sealed class AccessRequestTests(TwoNodePlatform platform)
     }
 
     [Fact]
-    public async Task Request_for_a_record_not_shared_is_rejected_with_the_reason()
+    public async Task A_record_not_shared_is_never_announced_and_a_request_for_it_is_refused_at_the_requester()
     {
         await using var flow = await SharingFlow.StartAsync(platform);
         await flow.PutRuleAsync($"closed-{flow.Fonds.ToLowerInvariant()}", new { sharing = "none", fondsCode = flow.Fonds });
-        var recordId = await flow.PublishAsync("unconditional");
-        var requestId = (await flow.RequestAsync(recordId)).GetProperty("id").GetString()!;
+        var closed = await flow.PublishAsync("unconditional");
+        // A shared record pushed after it: once dept-b holds that one, the announcer has decided on the closed one too.
+        var open = await flow.PublishAsync("unconditional", r => r["fondsCode"] = "A012");
+        await flow.RequestAsync(open);
 
-        var rejected = await flow.RequesterSeesStatusAsync(requestId, "rejected");
-        rejected.GetProperty("reason").GetString()!.ShouldContain("不予共享");
-        rejected.GetProperty("automatic").GetBoolean().ShouldBeTrue();
+        (await platform.DeptB.CountAsync("catalogue", "SELECT count(*) FROM federated_records WHERE record_id::text = ANY(@ids)", [closed])).ShouldBe(0);
+        using var response = await flow.Requester.PostJsonAsync("api/sharing/requests", new { recordId = closed, purpose = "核查2023年度人事档案 audit" });
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.ReadJsonAsync()).GetProperty("errors").GetProperty("recordId")[0].GetString()!.ShouldContain("No other department has published");
     }
 
     [Fact]

@@ -43,6 +43,8 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["DELETE /api/notify/subscriptions/{id}"] = Roles.Operator,
         ["GET /api/notify/subscriptions/{id}/deliveries"] = Roles.Operator,
         ["GET /api/catalogue/quality"] = AnyRole,
+        ["GET /api/catalogue/secrecy-review"] = Roles.SecrecyReviewer,
+        ["POST /api/catalogue/secrecy-review/decisions"] = Roles.SecrecyReviewer,
         ["POST /api/catalogue/records/batch"] = Roles.Publisher,
         ["POST /api/catalogue/records/csv"] = Roles.Publisher,
         ["POST /api/catalogue/records/{id}/attachments"] = Roles.Publisher,

@@ -245,6 +245,14 @@ public sealed class PlatformNode : IAsyncDisposable
             ["Audit__Checkpoints__Interval"] = "00:00:02",
             ["Audit__Checkpoints__WitnessWait"] = "00:00:05",
         };
+        if (process == "catalogue")
+        {
+            // The secrecy review holds only the records of one fonds, which SecrecyReviewTests use; other tests' personnel
+            // records are announced at once.
+            environment["Catalogue__SecrecyReview__Classifications"] = "";
+            environment["Catalogue__SecrecyReview__Categories"] = "";
+            environment["Catalogue__SecrecyReview__FondsCodes"] = PlatformNodeDefaults.SecrecyReviewFonds;
+        }
         if (process == "sharing")
         {
             environment["Sharing__DeadlineSweepInterval"] = "00:00:01";
@@ -421,6 +429,9 @@ public sealed class PlatformNode : IAsyncDisposable
 public static class PlatformNodeDefaults
 {
     public const int WebhookMaxAttempts = 30;
+
+    /// <summary>The fonds whose records wait for the secrecy review on test and benchmark nodes.</summary>
+    public const string SecrecyReviewFonds = "RVW";
 }
 
 /// <summary>A PostgreSQL server on which each node process gets its own database.</summary>

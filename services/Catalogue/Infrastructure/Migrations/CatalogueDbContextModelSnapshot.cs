@@ -131,6 +131,24 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("retention_period");
 
+                    b.Property<string>("ReviewReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("review_reason");
+
+                    b.Property<DateTimeOffset?>("ReviewRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("review_requested_at");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reviewed_by");
+
                     b.Property<string>("SearchTokens")
                         .IsRequired()
                         .HasColumnType("text")
@@ -141,6 +159,11 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("tsvector")
                         .HasColumnName("search_vector")
                         .HasComputedColumnSql("array_to_tsvector(string_to_array(search_tokens, ' '))", true);
+
+                    b.Property<string>("SecrecyReview")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("secrecy_review");
 
                     b.Property<string>("Sharing")
                         .IsRequired()
@@ -169,6 +192,10 @@ namespace Platform.Catalogue.Infrastructure.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_records");
+
+                    b.HasIndex("ReviewRequestedAt")
+                        .HasDatabaseName("ix_records_secrecy_review_queue")
+                        .HasFilter("secrecy_review = 'awaiting-secrecy-review'");
 
                     b.HasIndex("SearchVector")
                         .HasDatabaseName("ix_records_search_vector");
