@@ -42,6 +42,8 @@ public sealed partial class RecordAnnouncer(
     /// <summary>Where a view every department may see goes.</summary>
     private const string Everyone = "*";
 
+    private static readonly TimeSpan ViewsTimeout = TimeSpan.FromSeconds(20);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -124,7 +126,11 @@ public sealed partial class RecordAnnouncer(
         {
             return [];
         }
-        var response = await sharing.GetResponse<CatalogueViews>(new GetCatalogueViews(asked), cancellationToken);
+        // Bounded whatever the broker does: while it is away a send can wait for the connection past the request's own
+        // timeout, and this round holds its records' rows until it ends.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(ViewsTimeout);
+        var response = await sharing.GetResponse<CatalogueViews>(new GetCatalogueViews(asked), bounded.Token, RequestTimeout.After(s: (int)ViewsTimeout.TotalSeconds));
         return response.Message.Views.ToDictionary(v => v.RecordId);
     }
 

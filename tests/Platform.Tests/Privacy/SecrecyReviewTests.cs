@@ -64,7 +64,10 @@ public sealed class SecrecyReviewTests(TwoNodePlatform platform)
             var entry = entries.GetProperty("items")[0];
             entry.GetProperty("outcome").GetString().ShouldBe(outcome);
             entry.GetProperty("actor").GetString().ShouldBe(platform.DeptA.RoleClients[Roles.SecrecyReviewer].Id);
-            entry.GetRawText().ShouldContain(JsonSerializer.Serialize(reason)[1..^1]);
+            var details = entry.GetProperty("details");
+            using var parsed = JsonDocument.Parse(details.ValueKind == JsonValueKind.String ? details.GetString()! : details.GetRawText());
+            parsed.RootElement.GetProperty("reason").GetString().ShouldBe(reason);
+            parsed.RootElement.GetProperty("waitedSeconds").GetDouble().ShouldBeGreaterThanOrEqualTo(0);
         }
         var kpis = await auditor.GetJsonAsync($"api/audit/kpis?from={DateTimeOffset.UtcNow.AddDays(-1):yyyy-MM-ddTHH:mm:ssZ}&to={DateTimeOffset.UtcNow.AddDays(1):yyyy-MM-ddTHH:mm:ssZ}");
         var own = kpis.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "dept-a");
