@@ -347,7 +347,7 @@ public sealed class NotificationTests(TwoNodePlatform platform, ITestOutputHelpe
         return [.. ids];
     }
 
-    private static async Task<(string Event, string Data, string? Id)> NextEventAsync(StreamReader reader, CancellationToken cancellationToken, string? skip = null)
+    internal static async Task<(string Event, string Data, string? Id)> NextEventAsync(StreamReader reader, CancellationToken cancellationToken, string? skip = null)
     {
         while (true)
         {

@@ -37,6 +37,13 @@ public sealed class AnnouncementPrivacyTests(TwoNodePlatform platform)
             inbox.StatusCode.ShouldBe(HttpStatusCode.Created, await inbox.Content.ReadAsStringAsync());
         }
         var taps = await TapsAsync("dept-b");
+        // dept-b's console listens to its inbox stream (server-sent events) from before the push.
+        using var streamClient = await platform.DeptB.HttpAsync();
+        streamClient.Timeout = Timeout.InfiniteTimeSpan;
+        using var streamResponse = await streamClient.GetAsync("api/notify/stream", HttpCompletionOption.ResponseHeadersRead);
+        streamResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var stream = new StreamReader(await streamResponse.Content.ReadAsStreamAsync());
+        (await NotificationTests.NextEventAsync(stream, TestContext.Current.CancellationToken)).Event.ShouldBe("ready");
 
         // The rule shows the creator's name and the description, masked only for the personal data every announcement masks.
         var rule = $"personnel-{flow.Fonds.ToLowerInvariant()}";
@@ -61,8 +68,10 @@ public sealed class AnnouncementPrivacyTests(TwoNodePlatform platform)
         await receiver.WaitForAsync(w => w.Body.Contains(id, StringComparison.Ordinal), Patience, "dept-b's webhook for the record");
         await InboxAsync(flow, id);
 
+        var streamed = await StreamedAsync(stream, id);
+
         string[] numbers = [IdCard, Mobile, Landline, "62345678"];
-        await NowhereAtDeptBAsync(numbers, taps, receiver, flow);
+        await NowhereAtDeptBAsync(numbers, taps, receiver, flow, streamed);
         foreach (var number in numbers) await NotFoundBySearchAsync(flow, number);
 
         // The owner masks the creator's name from now on: dept-b's copy, its search tokens and its stored events are replaced.
@@ -82,7 +91,8 @@ public sealed class AnnouncementPrivacyTests(TwoNodePlatform platform)
 
         // Webhooks delivered while the rule showed the name stay delivered; nothing stored at dept-b holds it any more. (dept-b's
         // own searches above are in its audit log, masked for ID-card and mobile numbers only: the name is checked here.)
-        await NowhereAtDeptBAsync([Name, IdCard, Mobile], taps, receiver: null, flow);
+        var restreamed = await StreamedAsync(stream, id, "record.updated");
+        await NowhereAtDeptBAsync([Name, IdCard, Mobile], taps, receiver: null, flow, restreamed);
         await NotFoundBySearchAsync(flow, Name);
     }
 
@@ -152,10 +162,26 @@ public sealed class AnnouncementPrivacyTests(TwoNodePlatform platform)
         found.GetProperty("total").GetInt32().ShouldBe(0, $"searching dept-b's federated catalogue for '{value}'");
     }
 
-    /// <summary>None of <paramref name="values"/> (as text, or escaped inside JSON) in any dept-b database, tap, webhook or inbox page.</summary>
-    private async Task NowhereAtDeptBAsync(string[] values, List<(string VirtualHost, string Queue)> taps, WebhookReceiver? receiver, SharingFlow flow)
+    /// <summary>The data of the next inbox stream event about <paramref name="recordId"/> (of <paramref name="eventType"/>, if given).</summary>
+    private static async Task<string> StreamedAsync(StreamReader stream, string recordId, string? eventType = null)
     {
-        var places = new List<(string Where, string Text)>();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancel.CancelAfter(Patience);
+        while (true)
+        {
+            var (name, data, _) = await NotificationTests.NextEventAsync(stream, cancel.Token, skip: "heartbeat");
+            if (name == "notification" && data.Contains(recordId, StringComparison.Ordinal) && (eventType is null || data.Contains(eventType, StringComparison.Ordinal)))
+            {
+                return data;
+            }
+        }
+    }
+
+    /// <summary>None of <paramref name="values"/> (as text, or escaped inside JSON) in any dept-b database, tap, webhook, stream event or inbox page.</summary>
+    private async Task NowhereAtDeptBAsync(string[] values, List<(string VirtualHost, string Queue)> taps, WebhookReceiver? receiver, SharingFlow flow,
+        string streamed)
+    {
+        var places = new List<(string Where, string Text)> { ("dept-b's inbox stream", streamed) };
         foreach (var (process, _, _) in PlatformNode.Processes)
         {
             places.Add(($"pg_dump of dept-b's {process} database", await DumpAsync(platform.DeptB, process)));
