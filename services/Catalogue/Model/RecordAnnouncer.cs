@@ -173,11 +173,13 @@ public sealed partial class RecordAnnouncer(
         {
             return [];
         }
-        // Bounded whatever the broker does: while it is away a send can wait for the connection past the request's own
-        // timeout, and this round holds its records' rows until it ends.
+        // Bounded whatever the broker does: a request sent while the broker went away was seen waiting for minutes after it
+        // came back, past its own timeout and its cancellation, while this round held its records' rows. The round gives up
+        // on it and the next one asks again.
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(ViewsTimeout);
-        var response = await sharing.GetResponse<CatalogueViews>(new GetCatalogueViews(asked), bounded.Token, RequestTimeout.After(s: (int)ViewsTimeout.TotalSeconds));
+        var response = await sharing.GetResponse<CatalogueViews>(new GetCatalogueViews(asked), bounded.Token, RequestTimeout.After(s: (int)ViewsTimeout.TotalSeconds))
+            .WaitAsync(ViewsTimeout + TimeSpan.FromSeconds(1), cancellationToken);
         return response.Message.Views.ToDictionary(v => v.RecordId);
     }
 
