@@ -123,9 +123,6 @@ public sealed class ArchiveRecord : ISearchedRecord
     public DateTimeOffset? ReviewedAt { get; set; }
     public string? ReviewedBy { get; set; }
     public string? ReviewReason { get; set; }
-
-    /// <summary>Whether the secrecy review, if any, lets the record be announced.</summary>
-    public bool PassedSecrecyReview => SecrecyReview is null or SecrecyReviews.Released;
 }
 
 public enum RecordStatus

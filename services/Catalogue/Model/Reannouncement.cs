@@ -16,7 +16,9 @@ public sealed class Reannouncement
     public DateTimeOffset? FinishedAt { get; set; }
 
     /// <summary>What <see cref="ArchiveRecord.AnnouncementCause"/> says of a record due because <paramref name="rule"/> changed.</summary>
-    public static string Cause(string rule) => $"rule:{rule}";
+    public static string Cause(string rule) => CausePrefix + rule;
+
+    internal const string CausePrefix = "rule:";
 }
 
 internal static class Reannouncements
@@ -24,11 +26,12 @@ internal static class Reannouncements
     /// <summary>Marks finished the re-announcements of <paramref name="causes"/> that have no record left waiting.</summary>
     public static Task<int> MarkFinishedAsync(CatalogueDbContext db, IReadOnlyCollection<string> causes, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rules = causes.Where(c => c.StartsWith("rule:", StringComparison.Ordinal)).Select(c => c["rule:".Length..]).ToArray();
+        var rules = causes.Where(c => c.StartsWith(Reannouncement.CausePrefix, StringComparison.Ordinal))
+            .Select(c => c[Reannouncement.CausePrefix.Length..]).ToArray();
         return db.Database.ExecuteSqlAsync($"""
             UPDATE reannouncements r SET finished_at = {now}
             WHERE r.rule = ANY({rules}) AND r.finished_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM records WHERE announcement_due AND announcement_cause = 'rule:' || r.rule)
+              AND NOT EXISTS (SELECT 1 FROM records WHERE announcement_due AND announcement_cause = {Reannouncement.CausePrefix} || r.rule)
             """, cancellationToken);
     }
 }

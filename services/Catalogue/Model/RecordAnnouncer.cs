@@ -153,9 +153,8 @@ public sealed partial class RecordAnnouncer(
         public string? AnnouncedHash { get; set; }
         public string? AnnouncedRule { get; set; }
 
-        /// <summary>As <see cref="ArchiveRecord.IsAnnounced"/> and <see cref="ArchiveRecord.PassedSecrecyReview"/>.</summary>
-        public bool MayBeAnnounced => Status == nameof(RecordStatus.Active) && Sharing != SharingAttributes.None
-            && SecrecyReview is null or SecrecyReviews.Released;
+        /// <summary>As <see cref="ArchiveRecord.IsAnnounced"/>, and past the secrecy review if it needs one.</summary>
+        public bool MayBeAnnounced => Status == nameof(RecordStatus.Active) && Sharing != SharingAttributes.None && SecrecyReviews.Passed(SecrecyReview);
 
         public RecordMetadata ToMetadata() => new(ExternalId, FondsCode, ArchivalCode, Title, Creator, Date, DocumentNumber,
             RetentionPeriod, Classification, Category, Keywords, Description, Sharing);

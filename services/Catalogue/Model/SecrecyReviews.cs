@@ -28,6 +28,9 @@ public static class SecrecyReviews
     public const string Released = "released";
     public const string Kept = "kept";
 
+    /// <summary>Whether the secrecy review, if any (<paramref name="review"/>), lets a record be announced.</summary>
+    public static bool Passed(string? review) => review is null or Released;
+
     /// <summary>
     /// A record about to be announced for the first time waits for review if the options say so. Records already
     /// announced (before the review existed, or released) are not reviewed again.
