@@ -100,7 +100,7 @@ public static class SecrecyReviewApi
             record.ReviewedAt = now;
             record.ReviewedBy = by;
             record.ReviewReason = input.Reason!.Trim();
-            if (release) RecordIngestion.DueForAnnouncement(record);
+            if (release) RecordIngestion.DueForAnnouncement(db, record);
             db.Publish(new SecrecyReviewDecided(record.Id, node.Value.Id, record.SecrecyReview, record.ReviewReason, by, record.ReviewRequestedAt ?? now, now));
             results.Add(new SecrecyReviewResult(id, record.SecrecyReview));
         }

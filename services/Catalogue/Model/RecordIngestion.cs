@@ -137,7 +137,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         if (wasAnnounced)
         {
             db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
-            DueForAnnouncement(record);
+            DueForAnnouncement(db, record);
         }
         await db.SaveChangesAsync(cancellationToken);
         statistics.Changed("records", 1);
@@ -160,16 +160,27 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         };
         if (row is not null)
         {
-            DueForAnnouncement(record);
+            DueForAnnouncement(db, record);
             SecrecyReviews.RequestIfNeeded(record, secrecy.Value, now);
         }
         return row;
     }
 
-    internal static void DueForAnnouncement(ArchiveRecord record)
+    /// <summary>
+    /// Puts <paramref name="record"/> up for the announcer. The mark is always written for a tracked record, even when it
+    /// was already due when loaded: a round of the announcer may clear it meanwhile, and an UPDATE holding only the
+    /// other changed columns would then leave the change unannounced.
+    /// </summary>
+    internal static void DueForAnnouncement(CatalogueDbContext db, ArchiveRecord record)
     {
         record.AnnouncementDue = true;
         record.AnnouncementCause = null;
+        var entry = db.Entry(record);
+        if (entry.State is EntityState.Unchanged or EntityState.Modified)
+        {
+            entry.Property(r => r.AnnouncementDue).IsModified = true;
+            entry.Property(r => r.AnnouncementCause).IsModified = true;
+        }
     }
 
     private void AddVersion(ArchiveRecord record, DateTimeOffset now) =>

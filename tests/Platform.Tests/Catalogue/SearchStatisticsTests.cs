@@ -19,35 +19,20 @@ namespace Platform.Tests.Catalogue;
 /// </summary>
 public sealed class SearchStatisticsTests(TestInfrastructure infrastructure) : IAsyncLifetime
 {
+    private CatalogueDatabase _catalogue = null!;
     private ThrowawayDatabase _database = null!;
     private ServiceProvider _services = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _database = await ThrowawayDatabase.CreateAsync(infrastructure, "catalogue_stats");
-        _services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(TimeProvider.System)
-            .AddDbContext<CatalogueDbContext>(options => options.UseNpgsql(_database.ConnectionString).UseSnakeCaseNamingConvention())
-            .AddSingleton(Options.Create(new NodeOptions { Id = "dept-a" }))
-            .AddSingleton(new CommonLexemes(new FixedTime()))
-            .AddSingleton<SearchStatistics>()
-            .AddSingleton<AnnouncementSignal>()
-            .AddSingleton(Options.Create(new SecrecyReviewOptions()))
-            .AddScoped<RecordIngestion>()
-            .BuildServiceProvider();
-        await using var scope = _services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<CatalogueDbContext>().Database.MigrateAsync();
+        _catalogue = await CatalogueDatabase.CreateAsync(infrastructure, "catalogue_stats", new FixedTime());
+        (_database, _services) = (_catalogue.Database, _catalogue.Services);
         await _database.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pgstattuple");
         // Only the catalogue's own upkeep may analyse or vacuum the table here, so every step is deterministic.
         await _database.ExecuteAsync("ALTER TABLE records SET (autovacuum_enabled = false)");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _catalogue.DisposeAsync();
 
     [Fact]
     public async Task After_a_bulk_ingest_the_table_is_analysed_its_common_tokens_are_read_again_and_newest_first_pages_walk_the_index()
