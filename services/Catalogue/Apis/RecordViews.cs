@@ -57,8 +57,8 @@ public sealed record RecordView(
 {
     public static RecordView From(ArchiveRecord record) =>
         new(record.Id, record.Department, record.Version, record.Status.ToString().ToLowerInvariant(), record.ToMetadata(), record.UpdatedAt, record.Quality,
-            Announcement: new AnnouncementState(record.AnnouncedTo, record.AnnouncementRevision, record.AnnouncementDue, record.AnnouncedRule,
-                record.SecrecyReview, record.ReviewedAt, record.ReviewReason));
+            Announcement: new AnnouncementState(record.Announcement?.AnnouncedTo, record.Announcement?.Revision ?? 0, record.Announcement?.Due ?? false,
+                record.Announcement?.AnnouncedRule, record.SecrecyReview, record.ReviewedAt, record.ReviewReason));
 
     public static RecordView From(FederatedRecord record) =>
         new(record.RecordId, record.Department, record.Version, record.Withdrawn ? "withdrawn" : "active", record.Metadata, record.PublishedAt, null,

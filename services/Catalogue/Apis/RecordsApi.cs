@@ -102,7 +102,7 @@ public static class RecordsApi
 
     internal static async Task<Results<Ok<RecordView>, NotFound>> GetRecord(Guid id, CatalogueDbContext db, CancellationToken cancellationToken)
     {
-        var record = await db.Records.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var record = await db.Records.AsNoTracking().Include(r => r.Announcement).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         return record is null ? TypedResults.NotFound() : TypedResults.Ok(RecordView.From(record));
     }
 

@@ -84,6 +84,7 @@ public static class SecrecyReviewApi
         var now = clock.GetUtcNow();
         var release = input.Decision == "release";
         var results = new List<SecrecyReviewResult>(ids.Length);
+        var released = new List<Guid>();
         foreach (var id in ids)
         {
             if (!records.TryGetValue(id, out var record))
@@ -100,11 +101,14 @@ public static class SecrecyReviewApi
             record.ReviewedAt = now;
             record.ReviewedBy = by;
             record.ReviewReason = input.Reason!.Trim();
-            if (release) RecordIngestion.DueForAnnouncement(db, record);
+            if (release) released.Add(record.Id);
             db.Publish(new SecrecyReviewDecided(record.Id, node.Value.Id, record.SecrecyReview, record.ReviewReason, by, record.ReviewRequestedAt ?? now, now));
             results.Add(new SecrecyReviewResult(id, record.SecrecyReview));
         }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        await RecordAnnouncement.MarkDueAsync(db, released, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         if (release) announcements.Notify();
         return TypedResults.Ok(new SecrecyReviewDecisionReport(results));
     }

@@ -34,15 +34,19 @@ public sealed class SharingRuleChangedConsumer(CatalogueDbContext db, IOptions<N
         var scope = Scope.Of(change.Snapshot);
         var cause = Reannouncement.Cause(change.Rule);
         var marked = await db.Database.ExecuteSqlAsync($"""
-            UPDATE records SET announcement_due = true, announcement_cause = {cause}
-            WHERE department = {node.Value.Id}
-              AND (announced_rule = {change.Rule}
-                   OR status = 'Active'
-                      AND ({scope.RecordId}::uuid IS NULL OR id = {scope.RecordId})
-                      AND ({scope.FondsCode}::text IS NULL OR fonds_code = {scope.FondsCode})
-                      AND ({scope.Category}::text IS NULL OR category = {scope.Category})
-                      AND ({scope.Classification}::text IS NULL OR classification = {scope.Classification})
-                      AND ({scope.RetentionPeriod}::text IS NULL OR retention_period = {scope.RetentionPeriod}))
+            INSERT INTO record_announcements (record_id, due, due_since, cause, revision)
+            SELECT r.id, true, {clock.GetUtcNow()}, {cause}, 0
+            FROM records r LEFT JOIN record_announcements a ON a.record_id = r.id
+            WHERE r.department = {node.Value.Id}
+              AND (a.announced_rule = {change.Rule}
+                   OR r.status = 'Active'
+                      AND ({scope.RecordId}::uuid IS NULL OR r.id = {scope.RecordId})
+                      AND ({scope.FondsCode}::text IS NULL OR r.fonds_code = {scope.FondsCode})
+                      AND ({scope.Category}::text IS NULL OR r.category = {scope.Category})
+                      AND ({scope.Classification}::text IS NULL OR r.classification = {scope.Classification})
+                      AND ({scope.RetentionPeriod}::text IS NULL OR r.retention_period = {scope.RetentionPeriod}))
+            ON CONFLICT (record_id) DO UPDATE SET due = true, cause = excluded.cause,
+                due_since = CASE WHEN record_announcements.due THEN record_announcements.due_since ELSE excluded.due_since END
             """, cancellationToken);
         if (progress is null)
         {
@@ -78,7 +82,7 @@ public sealed class GetReannouncementProgressConsumer(CatalogueDbContext db) : I
         var rule = context.Message.Rule;
         var progress = await db.Reannouncements.AsNoTracking().SingleOrDefaultAsync(r => r.Rule == rule, context.CancellationToken);
         var cause = Reannouncement.Cause(rule);
-        var waiting = progress is null ? 0 : await db.Records.CountAsync(r => r.AnnouncementDue && r.AnnouncementCause == cause, context.CancellationToken);
+        var waiting = progress is null ? 0 : await db.RecordAnnouncements.CountAsync(a => a.Due && a.Cause == cause, context.CancellationToken);
         await context.RespondAsync(new ReannouncementProgress(rule, progress?.RuleVersion, progress?.Records ?? 0, waiting, progress?.StartedAt,
             waiting == 0 ? progress?.FinishedAt ?? progress?.StartedAt : null));
     }

@@ -14,6 +14,7 @@ public sealed class CatalogueDbContext(DbContextOptions<CatalogueDbContext> opti
     public DbSet<FederatedRecord> FederatedRecords => Set<FederatedRecord>();
     public DbSet<Attachment> Attachments => Set<Attachment>();
     public DbSet<Reannouncement> Reannouncements => Set<Reannouncement>();
+    public DbSet<RecordAnnouncement> RecordAnnouncements => Set<RecordAnnouncement>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -47,15 +48,25 @@ internal sealed class ArchiveRecordConfiguration : IEntityTypeConfiguration<Arch
         builder.HasIndex(r => new { r.UpdatedAt, r.Id }).IsDescending(true, false);
         builder.Property(r => r.QualityIssues).HasColumnType("jsonb").HasConversion(QualityJson.Converter, QualityJson.Comparer);
         SearchColumns.Configure(builder, r => r.SearchTokens, r => r.SearchVector);
-        builder.Property(r => r.AnnouncementCause).HasMaxLength(120);
-        builder.Property(r => r.AnnouncedRule).HasMaxLength(100);
-        builder.Property(r => r.AnnouncedHash).HasMaxLength(64);
-        // The announcer's queue: only the few records waiting are in the index.
-        builder.HasIndex(r => r.UpdatedAt).HasDatabaseName("ix_records_announcement_due").HasFilter("announcement_due");
+        builder.HasOne(r => r.Announcement).WithOne().HasForeignKey<RecordAnnouncement>(a => a.RecordId);
         builder.Property(r => r.SecrecyReview).HasMaxLength(30);
         builder.Property(r => r.ReviewedBy).HasMaxLength(200);
         builder.Property(r => r.ReviewReason).HasMaxLength(500);
         builder.HasIndex(r => r.ReviewRequestedAt).HasDatabaseName("ix_records_secrecy_review_queue").HasFilter("secrecy_review = 'awaiting-secrecy-review'");
+    }
+}
+
+internal sealed class RecordAnnouncementConfiguration : IEntityTypeConfiguration<RecordAnnouncement>
+{
+    public void Configure(EntityTypeBuilder<RecordAnnouncement> builder)
+    {
+        builder.ToTable("record_announcements");
+        builder.HasKey(a => a.RecordId);
+        builder.Property(a => a.Cause).HasMaxLength(120);
+        builder.Property(a => a.AnnouncedRule).HasMaxLength(100);
+        builder.Property(a => a.AnnouncedHash).HasMaxLength(64);
+        // The announcer's queue: only the records waiting are in the index.
+        builder.HasIndex(a => a.DueSince).HasDatabaseName("ix_record_announcements_due").HasFilter("due");
     }
 }
 

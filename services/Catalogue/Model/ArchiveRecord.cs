@@ -98,21 +98,8 @@ public sealed class ArchiveRecord : ISearchedRecord
     /// </summary>
     public bool IsAnnounced => Status == RecordStatus.Active && Sharing != SharingAttributes.None;
 
-    /// <summary>Where the record's current view went: null nowhere, <c>["*"]</c> every department, otherwise those departments.</summary>
-    public List<string>? AnnouncedTo { get; set; }
-
-    /// <summary>Grows with every view or withdrawal announced for the record; peers keep the highest they received.</summary>
-    public int AnnouncementRevision { get; set; }
-
-    /// <summary>The record, or the policy over it, changed since it was last announced: <see cref="RecordAnnouncer"/> will announce it.</summary>
-    public bool AnnouncementDue { get; set; }
-
-    /// <summary>Why it is due: <c>rule:{name}</c> after that rule changed, null after the record itself changed.</summary>
-    public string? AnnouncementCause { get; set; }
-
-    /// <summary>The rule that decided the announced view, and a hash of that view and its audience (unchanged views are not sent again).</summary>
-    public string? AnnouncedRule { get; set; }
-    public string? AnnouncedHash { get; set; }
+    /// <summary>How the record stands with other departments; null until it was first due for announcing.</summary>
+    public RecordAnnouncement? Announcement { get; set; }
 
     /// <summary>
     /// The secrecy review (保密审查) before the record is first announced: null when none is needed, otherwise

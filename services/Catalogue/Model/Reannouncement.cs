@@ -15,7 +15,7 @@ public sealed class Reannouncement
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 
-    /// <summary>What <see cref="ArchiveRecord.AnnouncementCause"/> says of a record due because <paramref name="rule"/> changed.</summary>
+    /// <summary>What <see cref="RecordAnnouncement.Cause"/> says of a record due because <paramref name="rule"/> changed.</summary>
     public static string Cause(string rule) => CausePrefix + rule;
 
     internal const string CausePrefix = "rule:";
@@ -31,7 +31,7 @@ internal static class Reannouncements
         return db.Database.ExecuteSqlAsync($"""
             UPDATE reannouncements r SET finished_at = {now}
             WHERE r.rule = ANY({rules}) AND r.finished_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM records WHERE announcement_due AND announcement_cause = {Reannouncement.CausePrefix} || r.rule)
+              AND NOT EXISTS (SELECT 1 FROM record_announcements WHERE due AND cause = {Reannouncement.CausePrefix} || r.rule)
             """, cancellationToken);
     }
 }

@@ -87,15 +87,17 @@ public sealed partial class RecordAnnouncer(
         var db = scope.ServiceProvider.GetRequiredService<CatalogueDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Only the columns a view and the announced state need (snake_case, as the naming convention maps DueRecord), read
-        // and written with one statement each rather than whole tracked records saved one UPDATE each (docs/PERFORMANCE.md).
+        // and written with one statement each; the record's own row is read, never written (docs/PERFORMANCE.md). Only
+        // the announcement rows are locked: a change to a record meanwhile marks it due again once this round commits.
         var records = await db.Database.SqlQuery<DueRecord>($"""
-            SELECT id, external_id, fonds_code, archival_code, title,
-                   creator, date, document_number, retention_period,
-                   classification, category, keywords, description,
-                   sharing, status, secrecy_review, announced_to,
-                   announcement_revision, announcement_cause, announced_hash,
-                   announced_rule
-            FROM records WHERE announcement_due ORDER BY updated_at LIMIT {options.Value.BatchSize} FOR UPDATE SKIP LOCKED
+            SELECT r.id, r.external_id, r.fonds_code, r.archival_code, r.title,
+                   r.creator, r.date, r.document_number, r.retention_period,
+                   r.classification, r.category, r.keywords, r.description,
+                   r.sharing, r.status, r.secrecy_review, a.announced_to,
+                   a.revision AS announcement_revision, a.cause AS announcement_cause, a.announced_hash,
+                   a.announced_rule
+            FROM record_announcements a JOIN records r ON r.id = a.record_id
+            WHERE a.due ORDER BY a.due_since LIMIT {options.Value.BatchSize} FOR UPDATE OF a SKIP LOCKED
             """).ToListAsync(cancellationToken);
         if (records.Count == 0)
         {
@@ -111,13 +113,13 @@ public sealed partial class RecordAnnouncer(
         plan.PublishTo(db);
         await db.SaveChangesAsync(cancellationToken);
         await db.Database.ExecuteSqlAsync($"""
-            UPDATE records r SET announcement_due = false, announcement_cause = NULL, announcement_revision = u.revision,
+            UPDATE record_announcements a SET due = false, cause = NULL, revision = u.revision,
                 announced_to = string_to_array(u.audience, ','), announced_rule = u.rule, announced_hash = u.hash
             FROM unnest({records.Select(r => r.Id).ToArray()}, {records.Select(r => r.AnnouncementRevision).ToArray()},
                         {records.Select(r => r.AnnouncedTo is null ? null : string.Join(',', r.AnnouncedTo)).ToArray()},
                         {records.Select(r => r.AnnouncedRule).ToArray()}, {records.Select(r => r.AnnouncedHash).ToArray()})
                  AS u(id, revision, audience, rule, hash)
-            WHERE r.id = u.id
+            WHERE a.record_id = u.id
             """, cancellationToken);
         var rules = records.Select(r => r.AnnouncementCause).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         if (rules.Count > 0)

@@ -62,13 +62,14 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
     {
         var now = clock.GetUtcNow();
         var externalIds = items.Select(m => m.ExternalId).Distinct(StringComparer.Ordinal).ToList();
-        var records = await db.Records
+        var records = await db.Records.Include(r => r.Announcement)
             .Where(r => r.Department == Department && externalIds.Contains(r.ExternalId))
             .ToDictionaryAsync(r => r.ExternalId, StringComparer.Ordinal, cancellationToken);
 
         var created = new List<ArchiveRecord>();
         var versions = new List<ArchiveRecordVersion>();
         var events = new List<OutboxMessage>();
+        var due = new HashSet<Guid>();
         var results = new List<PushedRecord>(items.Count);
         foreach (var metadata in items)
         {
@@ -81,6 +82,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
                 if (Announcement(record, wasAnnounced: false, metadata, now) is { } publication)
                 {
                     events.Add(publication);
+                    due.Add(record.Id);
                 }
                 results.Add(PushedRecord.Of(record, PushOutcome.Created));
                 continue;
@@ -98,6 +100,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             if (Announcement(record, wasAnnounced, metadata, now) is { } announcement)
             {
                 events.Add(announcement);
+                due.Add(record.Id);
             }
             results.Add(PushedRecord.Of(record, PushOutcome.Updated));
         }
@@ -113,6 +116,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
             }
             await db.CopyAsync(versions, cancellationToken);
             await db.PublishAllAsync(events, cancellationToken);
+            await RecordAnnouncement.MarkDueAsync(db, due, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             statistics.Changed("records", versions.Count);
             if (events.Count > 0) announcements.Notify();
@@ -123,7 +127,7 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
     /// <summary>Withdraws a record (it stays in the history); returns null when this department has no such record.</summary>
     public async Task<ArchiveRecord?> WithdrawAsync(Guid id, CancellationToken cancellationToken)
     {
-        var record = await db.Records.SingleOrDefaultAsync(r => r.Id == id && r.Department == Department, cancellationToken);
+        var record = await db.Records.Include(r => r.Announcement).SingleOrDefaultAsync(r => r.Id == id && r.Department == Department, cancellationToken);
         if (record is null || record.Status == RecordStatus.Withdrawn)
         {
             return record;
@@ -134,20 +138,24 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         record.Version++;
         record.UpdatedAt = now;
         AddVersion(record, now);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (wasAnnounced)
         {
             db.Publish(new RecordWithdrawn(record.Id, Department, record.Version, now));
-            DueForAnnouncement(db, record);
+            await RecordAnnouncement.MarkDueAsync(db, [record.Id], now, cancellationToken);
         }
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        // What the caller shows: the mark was written by statement, not through the loaded row.
+        if (wasAnnounced && record.Announcement is { } announcement) announcement.Due = true;
         statistics.Changed("records", 1);
         if (wasAnnounced) announcements.Notify();
         return record;
     }
 
     /// <summary>
-    /// The node's own event for a pushed record (new, or changed), as an outbox row, with the record put up for the
-    /// announcer (which sends other departments only the view the policy allows); null when nobody need know (it stays unshared).
+    /// The node's own event for a pushed record (new, or changed), as an outbox row; the caller puts the record up for the
+    /// announcer (which sends other departments only the view the policy allows). Null when nobody need know (it stays unshared).
     /// </summary>
     private OutboxMessage? Announcement(ArchiveRecord record, bool wasAnnounced, RecordMetadata metadata, DateTimeOffset now)
     {
@@ -160,27 +168,9 @@ public sealed class RecordIngestion(CatalogueDbContext db, IOptions<NodeOptions>
         };
         if (row is not null)
         {
-            DueForAnnouncement(db, record);
             SecrecyReviews.RequestIfNeeded(record, secrecy.Value, now);
         }
         return row;
-    }
-
-    /// <summary>
-    /// Puts <paramref name="record"/> up for the announcer. The mark is always written for a tracked record, even when it
-    /// was already due when loaded: a round of the announcer may clear it meanwhile, and an UPDATE holding only the
-    /// other changed columns would then leave the change unannounced.
-    /// </summary>
-    internal static void DueForAnnouncement(CatalogueDbContext db, ArchiveRecord record)
-    {
-        record.AnnouncementDue = true;
-        record.AnnouncementCause = null;
-        var entry = db.Entry(record);
-        if (entry.State is EntityState.Unchanged or EntityState.Modified)
-        {
-            entry.Property(r => r.AnnouncementDue).IsModified = true;
-            entry.Property(r => r.AnnouncementCause).IsModified = true;
-        }
     }
 
     private void AddVersion(ArchiveRecord record, DateTimeOffset now) =>

@@ -37,7 +37,7 @@ public static class SecrecyReviews
     /// </summary>
     public static void RequestIfNeeded(ArchiveRecord record, SecrecyReviewOptions options, DateTimeOffset now)
     {
-        if (record.SecrecyReview is null && record.AnnouncementRevision == 0 && record.IsAnnounced && options.Requires(record.ToMetadata()))
+        if (record.SecrecyReview is null && (record.Announcement?.Revision ?? 0) == 0 && record.IsAnnounced && options.Requires(record.ToMetadata()))
         {
             record.SecrecyReview = Awaiting;
             record.ReviewRequestedAt = now;

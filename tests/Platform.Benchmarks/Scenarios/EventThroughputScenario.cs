@@ -69,7 +69,7 @@ public sealed class EventThroughputScenario : IScenario
     {
         await using var connection = new NpgsqlConnection(run.DeptA.DatabaseConnectionString("catalogue"));
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("UPDATE records SET announcement_due = true, announced_hash = NULL WHERE id = ANY(@ids)", connection);
+        await using var command = new NpgsqlCommand("UPDATE record_announcements SET due = true, announced_hash = NULL WHERE record_id = ANY(@ids)", connection);
         command.Parameters.AddWithValue("ids", ids);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -42,7 +42,7 @@ public sealed class AnnouncementDueTests(TestInfrastructure infrastructure) : IA
         await using var round = new NpgsqlConnection(_catalogue.Database.ConnectionString);
         await round.OpenAsync(cancellation);
         await using var transaction = await round.BeginTransactionAsync(cancellation);
-        await ExecuteAsync(round, "SELECT id FROM records WHERE id = @id AND announcement_due FOR UPDATE", id);
+        await ExecuteAsync(round, "SELECT record_id FROM record_announcements WHERE record_id = @id AND due FOR UPDATE", id);
 
         Task changed;
         await using (var scope = _catalogue.Services.CreateAsyncScope())
@@ -57,7 +57,7 @@ public sealed class AnnouncementDueTests(TestInfrastructure infrastructure) : IA
                 await changed;
                 throw new ShouldAssertException("The change did not wait for the round's lock.");
             }
-            await ExecuteAsync(round, "UPDATE records SET announcement_due = false WHERE id = @id", id);
+            await ExecuteAsync(round, "UPDATE record_announcements SET due = false WHERE record_id = @id", id);
             await transaction.CommitAsync(cancellation);
             await changed;
         }
@@ -68,7 +68,7 @@ public sealed class AnnouncementDueTests(TestInfrastructure infrastructure) : IA
     private static RecordMetadata Record(string title) => new("OA-DUE-1", "A012", "A012-2023-Y-000001", $"关于档案工作的通知（{title}）",
         "市档案局办公室", new DateOnly(2023, 5, 8), null, "permanent", "public", "administrative", [], null, "unconditional");
 
-    private Task<bool> DueAsync(Guid id) => _catalogue.Database.ScalarAsync<bool>($"SELECT announcement_due FROM records WHERE id = '{id}'");
+    private Task<bool> DueAsync(Guid id) => _catalogue.Database.ScalarAsync<bool>($"SELECT due FROM record_announcements WHERE record_id = '{id}'");
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, Guid id)
     {

@@ -86,11 +86,11 @@ public sealed class PeerDownTests(TwoNodePlatform platform)
     /// <summary>The last revision dept-b announced of one of its records, once its announcer is done with it (0: never announced).</summary>
     private async Task<int> AnnouncedRevisionAsync(string recordId)
     {
-        await Eventually.Until(() => platform.DeptB.CountAsync("catalogue", "SELECT count(*) FROM records WHERE id::text = ANY(@ids) AND announcement_due", [recordId]),
+        await Eventually.Until(() => platform.DeptB.CountAsync("catalogue", "SELECT count(*) FROM record_announcements WHERE record_id::text = ANY(@ids) AND due", [recordId]),
             count => count == 0, TimeSpan.FromSeconds(60), "dept-b's announcer done with the record");
         await using var connection = new NpgsqlConnection(platform.DeptB.DatabaseConnectionString("catalogue"));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT announcement_revision FROM records WHERE id = @id", connection);
+        await using var command = new NpgsqlCommand("SELECT coalesce((SELECT revision FROM record_announcements WHERE record_id = @id), 0)", connection);
         command.Parameters.AddWithValue("id", Guid.Parse(recordId));
         return (int)(await command.ExecuteScalarAsync())!;
     }

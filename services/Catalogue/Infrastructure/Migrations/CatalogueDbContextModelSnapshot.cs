@@ -31,33 +31,6 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<string>("AnnouncedHash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("announced_hash");
-
-                    b.Property<string>("AnnouncedRule")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("announced_rule");
-
-                    b.PrimitiveCollection<List<string>>("AnnouncedTo")
-                        .HasColumnType("text[]")
-                        .HasColumnName("announced_to");
-
-                    b.Property<string>("AnnouncementCause")
-                        .HasMaxLength(120)
-                        .HasColumnType("character varying(120)")
-                        .HasColumnName("announcement_cause");
-
-                    b.Property<bool>("AnnouncementDue")
-                        .HasColumnType("boolean")
-                        .HasColumnName("announcement_due");
-
-                    b.Property<int>("AnnouncementRevision")
-                        .HasColumnType("integer")
-                        .HasColumnName("announcement_revision");
-
                     b.Property<string>("ArchivalCode")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -201,10 +174,6 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .HasDatabaseName("ix_records_search_vector");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
-
-                    b.HasIndex("UpdatedAt")
-                        .HasDatabaseName("ix_records_announcement_due")
-                        .HasFilter("announcement_due");
 
                     b.HasIndex("Department", "ExternalId")
                         .IsUnique()
@@ -423,6 +392,53 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                     b.ToTable("reannouncements", (string)null);
                 });
 
+            modelBuilder.Entity("Platform.Catalogue.Model.RecordAnnouncement", b =>
+                {
+                    b.Property<Guid>("RecordId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("AnnouncedHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("announced_hash");
+
+                    b.Property<string>("AnnouncedRule")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("announced_rule");
+
+                    b.PrimitiveCollection<List<string>>("AnnouncedTo")
+                        .HasColumnType("text[]")
+                        .HasColumnName("announced_to");
+
+                    b.Property<string>("Cause")
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("cause");
+
+                    b.Property<bool>("Due")
+                        .HasColumnType("boolean")
+                        .HasColumnName("due");
+
+                    b.Property<DateTimeOffset>("DueSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_since");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.HasKey("RecordId")
+                        .HasName("pk_record_announcements");
+
+                    b.HasIndex("DueSince")
+                        .HasDatabaseName("ix_record_announcements_due")
+                        .HasFilter("due");
+
+                    b.ToTable("record_announcements", (string)null);
+                });
+
             modelBuilder.Entity("Platform.ServiceDefaults.Persistence.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")
@@ -516,6 +532,21 @@ namespace Platform.Catalogue.Infrastructure.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attachments_records_record_id");
+                });
+
+            modelBuilder.Entity("Platform.Catalogue.Model.RecordAnnouncement", b =>
+                {
+                    b.HasOne("Platform.Catalogue.Model.ArchiveRecord", null)
+                        .WithOne("Announcement")
+                        .HasForeignKey("Platform.Catalogue.Model.RecordAnnouncement", "RecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_record_announcements_records_record_id");
+                });
+
+            modelBuilder.Entity("Platform.Catalogue.Model.ArchiveRecord", b =>
+                {
+                    b.Navigation("Announcement");
                 });
 #pragma warning restore 612, 618
         }
