@@ -11,6 +11,8 @@ builder.AddApplicationServices(node);
 var app = builder.Build();
 
 app.UseServiceDefaults();
+// After authorization, so only callers allowed to verify use up their permits.
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapRecordsApi();
 app.MapSecrecyReviewApi();

@@ -4,8 +4,8 @@ using Yarp.ReverseProxy.Model;
 namespace Platform.Gateway.Proxy;
 
 /// <summary>
-/// Body size limits (JSON and form bodies small, uploads larger and only on routes marked <c>"Uploads": "true"</c> in their
-/// YARP metadata) and the security headers every answer carries.
+/// Body size limits (every body small, whatever its declared type, except on the upload routes, marked
+/// <c>"Uploads": "true"</c> in their YARP metadata) and the security headers every answer carries.
 /// </summary>
 internal static class RequestLimits
 {
@@ -34,16 +34,9 @@ internal static class RequestLimits
         return app;
     }
 
+    // Decided by the route alone: the declared type is the client's word, and a large body costs as much whatever it claims.
     private static bool IsUpload(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata?.GetValueOrDefault("Uploads") == "true"
-        && !IsJsonOrForm(context.Request.ContentType);
-
-    private static bool IsJsonOrForm(string? contentType) =>
-        contentType is null
-        || contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-        || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)
-        || contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
-        || contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata?.GetValueOrDefault("Uploads") == "true";
 
     // The API reference at /docs runs scripts, so only API and token answers get the strict content policy.
     private static void AddSecurityHeaders(HttpResponse response)

@@ -27,7 +27,11 @@ public static partial class AttachmentsApi
             .WithSummary("Upload one digitised file (PDF, TIFF, JPEG, PNG, OFD) as the raw body; SHA-256 recorded and, if declared, checked.");
         api.MapGet("/", List).WithSummary("The record's attachments.");
         api.MapGet("/{attachmentId:guid}", Download).WithSummary("Download an attachment; the Repr-Digest header carries its SHA-256.");
-        api.MapGet("/{attachmentId:guid}/verify", Verify).WithSummary("Recompute the stored file's SHA-256 and compare it with the recorded one.");
+        api.MapGet("/{attachmentId:guid}/verify", Verify)
+            .RequireAuthorization(Roles.Auditor)
+            .RequireRateLimiting(VerificationRateLimit.Policy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Recompute the stored file's SHA-256 and compare it with the recorded one (auditors; a few a minute per client).");
         return app;
     }
 

@@ -34,6 +34,7 @@ internal static class Extensions
         builder.Services.AddOptions<RecordRules>().Bind(builder.Configuration.GetSection(RecordRules.Section));
         builder.Services.AddOptions<IngestionOptions>().Bind(builder.Configuration.GetSection(IngestionOptions.Section));
         builder.Services.AddOptions<AttachmentOptions>().Bind(builder.Configuration.GetSection(AttachmentOptions.Section));
+        builder.Services.AddVerificationRateLimit();
         builder.Services.AddSingleton<AttachmentStore>();
         builder.Services.AddSingleton<RecordValidator>();
         builder.Services.AddSingleton<CommonLexemes>();

@@ -1,3 +1,5 @@
+using System.IO.Compression;
+
 namespace Platform.Catalogue.Model;
 
 /// <summary>A digitised file (PDF, TIFF, JPEG, PNG, OFD) attached to a record; its bytes are stored once per SHA-256.</summary>
@@ -22,8 +24,11 @@ public sealed class AttachmentOptions
     /// <summary>Folder of the content-addressed store; relative paths are under the content root. Default <c>attachments/{Node:Id}</c>.</summary>
     public string? Path { get; set; }
 
-    /// <summary>Largest accepted file in bytes (default 200 MB). The gateway's own limit on /api/catalogue is 256 MB.</summary>
+    /// <summary>Largest accepted file in bytes (default 200 MB). The gateway's own limit on uploads is 256 MB.</summary>
     public long MaxBytes { get; set; } = 200L * 1024 * 1024;
+
+    /// <summary>On-demand verifications (each re-reads a whole file) one client may ask for per minute.</summary>
+    public int VerificationsPerMinute { get; set; } = 5;
 }
 
 /// <summary>The file types accepted as attachments, recognised by their first bytes rather than by what the client claims.</summary>
@@ -36,8 +41,11 @@ public static class AttachmentTypes
         ("image/tiff", "TIFF", [0x4D, 0x4D, 0x00, 0x2A]),
         ("image/jpeg", "JPEG", [0xFF, 0xD8, 0xFF]),
         ("image/png", "PNG", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-        ("application/ofd", "OFD", [0x50, 0x4B, 0x03, 0x04]),
+        // A zip; only one that holds OFD.xml counts (IsOfdPackage).
+        (OfdContentType, "OFD", [0x50, 0x4B, 0x03, 0x04]),
     ];
+
+    public const string OfdContentType = "application/ofd";
 
     /// <summary>Bytes needed to recognise any known type.</summary>
     public const int HeadLength = 8;
@@ -51,5 +59,22 @@ public static class AttachmentTypes
             if (head.StartsWith(magic)) return (contentType, name);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="file"/> is an OFD package (GB/T 33190): a zip whose root holds the entry file OFD.xml.
+    /// Any other zip (or a broken one) is not.
+    /// </summary>
+    public static bool IsOfdPackage(Stream file)
+    {
+        try
+        {
+            using var zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            return zip.Entries.Any(e => e.FullName.Equals("OFD.xml", StringComparison.OrdinalIgnoreCase));
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 }

@@ -62,6 +62,10 @@ public sealed class AttachmentStore(IOptions<AttachmentOptions> options, IOption
             {
                 return new Stored(null, size, null, $"The file is not one of the accepted types ({AttachmentTypes.Accepted}) judging by its first bytes.", StatusCodes.Status415UnsupportedMediaType);
             }
+            if (type.ContentType == AttachmentTypes.OfdContentType && !IsOfdPackage(temporary))
+            {
+                return new Stored(null, size, null, $"The file is a zip without OFD.xml at its root, so not an OFD document; the accepted types are {AttachmentTypes.Accepted}.", StatusCodes.Status415UnsupportedMediaType);
+            }
 
             if (declaredContentType is { Length: > 0 } declared && declared != "application/octet-stream"
                 && !string.Equals(declared, type.ContentType, StringComparison.OrdinalIgnoreCase))
@@ -89,6 +93,12 @@ public sealed class AttachmentStore(IOptions<AttachmentOptions> options, IOption
         {
             if (File.Exists(temporary)) File.Delete(temporary);
         }
+    }
+
+    private static bool IsOfdPackage(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return AttachmentTypes.IsOfdPackage(file);
     }
 
     /// <summary>Recomputes the stored file's SHA-256; null when the file is missing.</summary>

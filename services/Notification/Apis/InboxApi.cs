@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Platform.Contracts;
 using Platform.Notification.Infrastructure;
 using Platform.Notification.Model;
 using Platform.ServiceDefaults;
@@ -14,7 +15,8 @@ namespace Platform.Notification.Apis;
 /// <summary>The department's in-app notifications: a paged inbox, mark as read, and a live Server-Sent Events stream.</summary>
 public static class InboxApi
 {
-    private static readonly TimeSpan StreamPoll = TimeSpan.FromMilliseconds(200);
+    private const int StreamBatch = 100;
+    private const string StreamRetryAfterSeconds = "10";
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(20);
 
     public static IEndpointRouteBuilder MapInboxApi(this IEndpointRouteBuilder app)
@@ -23,7 +25,8 @@ public static class InboxApi
         api.MapGet("/inbox", ListInbox).WithSummary("This department's notifications, newest first (status=unread|read|all).");
         api.MapPost("/inbox/{id:guid}/read", MarkRead).WithSummary("Mark one notification read.");
         api.MapGet("/stream", Stream)
-            .WithSummary("New notifications as Server-Sent Events (event 'notification', id = sequence; send Last-Event-ID to resume).");
+            .WithSummary("New notifications as Server-Sent Events (event 'notification', id = sequence; send Last-Event-ID to resume); "
+                + "a client may hold a few streams open at once (Notification:Inbox:MaxStreamsPerClient), more get 429.");
         return app;
     }
 
@@ -74,17 +77,31 @@ public static class InboxApi
         return TypedResults.Ok(InboxItemView.From(item));
     }
 
-    internal static ServerSentEventsResult<InboxItemView?> Stream(
-        [FromHeader(Name = "Last-Event-ID")] long? lastEventId, IServiceScopeFactory scopes, IOptions<NodeOptions> node, TimeProvider clock,
-        CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(Watch(lastEventId, scopes, node.Value.Id, clock, cancellationToken));
+    internal static Results<ServerSentEventsResult<InboxItemView?>, ProblemHttpResult> Stream(
+        [FromHeader(Name = "Last-Event-ID")] long? lastEventId, HttpContext context, InboxStreamLimit limit, InboxSignal signal,
+        IServiceScopeFactory scopes, IOptions<NodeOptions> node, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var user = context.User;
+        var client = user.FindFirst(PlatformClaims.ClientId)?.Value ?? user.FindFirst(PlatformClaims.Subject)?.Value ?? "";
+        if (limit.TryOpen(client) is not { } lease)
+        {
+            context.Response.Headers.RetryAfter = StreamRetryAfterSeconds;
+            return TypedResults.Problem(
+                $"This client already has {limit.MaxPerClient} notification streams open; close one (or retry later).",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Too many open streams");
+        }
+        // Disposed when the request ends, however it ends, so the stream's place is given back.
+        context.Response.RegisterForDispose(lease);
+        return TypedResults.ServerSentEvents(Watch(lastEventId, scopes, signal, node.Value.Id, clock, cancellationToken));
+    }
 
-    // Polls the database rather than an in-process signal, so a client sees items written by any replica.
-    private static async IAsyncEnumerable<SseItem<InboxItemView?>> Watch(
-        long? lastEventId, IServiceScopeFactory scopes, string department, TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // Woken by the inbox signal (a NOTIFY from whichever replica wrote), so a quiet stream runs no queries.
+    private static async IAsyncEnumerable<SseItem<InboxItemView?>> Watch(long? lastEventId, IServiceScopeFactory scopes, InboxSignal signal,
+        string department, TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationDbContext>();
+        var changed = signal.NextChange;
         var after = lastEventId ?? await db.InboxItems.Where(i => i.Department == department).MaxAsync(i => (long?)i.Sequence, cancellationToken) ?? 0;
         // An immediate comment-free event tells the client (and any proxy) the stream is open.
         yield return new SseItem<InboxItemView?>(null, "ready");
@@ -92,7 +109,7 @@ public static class InboxApi
         while (!cancellationToken.IsCancellationRequested)
         {
             var items = await db.InboxItems.AsNoTracking().Where(i => i.Department == department && i.Sequence > after)
-                .OrderBy(i => i.Sequence).Take(100).ToListAsync(cancellationToken);
+                .OrderBy(i => i.Sequence).Take(StreamBatch).ToListAsync(cancellationToken);
             foreach (var item in items)
             {
                 after = item.Sequence;
@@ -101,14 +118,28 @@ public static class InboxApi
             if (items.Count > 0)
             {
                 quietSince = clock.GetUtcNow();
+            }
+            if (items.Count == StreamBatch)
+            {
                 continue;
             }
-            if (clock.GetUtcNow() - quietSince > Heartbeat)
+            var untilHeartbeat = Heartbeat - (clock.GetUtcNow() - quietSince);
+            if (untilHeartbeat > TimeSpan.Zero)
             {
+                await changed.WaitAsync(untilHeartbeat, clock, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            if (!changed.IsCompleted)
+            {
+                // Quiet for a while: a heartbeat keeps proxies from closing the stream, and the look that follows covers a lost signal.
                 quietSince = clock.GetUtcNow();
                 yield return new SseItem<InboxItemView?>(null, "heartbeat");
             }
-            await Task.Delay(StreamPoll, clock, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            // Taken before the next look, so an item committed during it wakes the stream again.
+            changed = signal.NextChange;
         }
     }
 }

@@ -38,5 +38,10 @@ internal static class Extensions
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<WebhookTargetGuard>().CreateHandler());
         builder.Services.AddHostedService<WebhookDispatcher>();
+
+        builder.Services.AddOptions<InboxOptions>().Bind(builder.Configuration.GetSection(InboxOptions.Section));
+        builder.Services.AddSingleton<InboxStreamLimit>();
+        builder.Services.AddSingleton<InboxSignal>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InboxSignal>());
     }
 }

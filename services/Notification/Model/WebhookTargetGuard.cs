@@ -46,6 +46,15 @@ public sealed class WebhookOptions
 /// </summary>
 public sealed class WebhookTargetGuard(IOptions<WebhookOptions> options)
 {
+    // Ranges that reach other addresses (NAT64 and 6to4 embed an IPv4 address) or are not on the public internet.
+    private static readonly IPNetwork[] NotPublic =
+    [
+        IPNetwork.Parse("64:ff9b::/96"),
+        IPNetwork.Parse("64:ff9b:1::/48"),
+        IPNetwork.Parse("2002::/16"),
+        IPNetwork.Parse("198.18.0.0/15"),
+    ];
+
     /// <summary>Returns the reason the URL is refused, or null when it is acceptable.</summary>
     public async Task<string?> CheckAsync(string? url, CancellationToken cancellationToken)
     {
@@ -67,15 +76,17 @@ public sealed class WebhookTargetGuard(IOptions<WebhookOptions> options)
             return $"The webhook host '{uri.Host}' cannot be resolved.";
         }
         var refused = addresses.FirstOrDefault(a => !IsAllowed(a));
-        return refused is null ? null : $"The webhook host '{uri.Host}' resolves to {refused}, a loopback, private or link-local address, which this node does not call.";
+        return refused is null ? null : $"The webhook host '{uri.Host}' resolves to {refused}, a loopback, private, link-local or other non-public address, which this node does not call.";
     }
 
     public bool IsAllowed(IPAddress address) => options.Value.AllowPrivateTargets || IsPublic(address);
 
-    /// <summary>An HTTP handler that follows no redirects and connects only to allowed addresses.</summary>
+    /// <summary>An HTTP handler that follows no redirects, uses no proxy and connects only to allowed addresses.</summary>
     public SocketsHttpHandler CreateHandler() => new()
     {
         AllowAutoRedirect = false,
+        // Through a proxy (HTTP_PROXY) the connection checked below would be the proxy's, not the target's.
+        UseProxy = false,
         UseCookies = false,
         ConnectCallback = async (context, cancellationToken) =>
         {
@@ -105,7 +116,8 @@ public sealed class WebhookTargetGuard(IOptions<WebhookOptions> options)
         {
             address = address.MapToIPv4();
         }
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+            || NotPublic.Any(network => network.Contains(address)))
         {
             return false;
         }

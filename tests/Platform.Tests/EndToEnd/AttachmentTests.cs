@@ -1,12 +1,17 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Platform.Contracts;
 using Platform.Tests.Infrastructure;
 using Shouldly;
 
 namespace Platform.Tests.EndToEnd;
 
-/// <summary>Digitised files: streamed upload with type, size and hash checks; download and verification by the owner only.</summary>
+/// <summary>
+/// Digitised files: streamed upload with type, size and hash checks; download by the owner only; verification by its
+/// auditors, a few a minute.
+/// </summary>
 [Collection(TwoNodeCollection.Name)]
 public sealed class AttachmentTests(TwoNodePlatform platform)
 {
@@ -137,6 +142,86 @@ public sealed class AttachmentTests(TwoNodePlatform platform)
         using var auditor = await platform.DeptA.HttpAsync(platform.DeptA.AuditorClient);
         using var notPublisher = await auditor.PostAsync($"api/catalogue/records/{id}/attachments", File(Pdf(1000)));
         notPublisher.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task An_OFD_is_recognised_by_its_OFD_xml_entry_and_a_plain_zip_is_not_one()
+    {
+        using var http = await platform.DeptA.HttpAsync();
+        var id = await PushRecord(http);
+
+        using var ofd = await http.PostAsync($"api/catalogue/records/{id}/attachments",
+            File(Zip(("OFD.xml", "<ofd:OFD xmlns:ofd=\"http://www.ofdspec.org/2016\" Version=\"1.0\"/>"), ("Doc_0/Document.xml", "<ofd:Document/>")),
+                "application/ofd", "公文.ofd"));
+        ofd.StatusCode.ShouldBe(HttpStatusCode.Created, await ofd.Content.ReadAsStringAsync());
+        (await ofd.ReadJsonAsync()).GetProperty("contentType").GetString().ShouldBe("application/ofd");
+
+        foreach (var (zip, declared) in new[]
+        {
+            (Zip(("readme.txt", "not a document")), "application/ofd"),
+            (Zip(("Doc_0/OFD.xml", "<ofd:OFD/>")), "application/ofd"),
+            (Zip(("readme.txt", "not a document")), "application/octet-stream"),
+            ("PK\u0003\u0004 broken"u8.ToArray(), "application/ofd"),
+        })
+        {
+            using var refused = await http.PostAsync($"api/catalogue/records/{id}/attachments", File(zip, declared, "假的.ofd"));
+            refused.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+            refused.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+            (await refused.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain("OFD");
+        }
+        (await http.GetJsonAsync($"api/catalogue/records/{id}/attachments")).GetArrayLength().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Only_auditors_and_admins_verify_attachments_and_each_client_only_a_few_times_a_minute()
+    {
+        using var publisher = await platform.DeptA.HttpAsync(platform.DeptA.RoleClients[Roles.Publisher]);
+        var id = await PushRecord(publisher);
+        using var uploaded = await publisher.PostAsync($"api/catalogue/records/{id}/attachments", File(Pdf(1000)));
+        var attachmentId = (await uploaded.ReadJsonAsync()).GetProperty("id").GetString();
+        var verify = $"api/catalogue/records/{id}/attachments/{attachmentId}/verify";
+
+        (await publisher.GetAsync(verify)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        // A client of its own, so no other test has used up its permits; the default is 5 a minute.
+        using var auditor = await platform.DeptA.HttpAsync(platform.DeptA.AuditorClient);
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 6 && limited is null; i++)
+        {
+            var response = await auditor.GetAsync(verify);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) limited = response;
+            else response.Dispose();
+        }
+        statuses[0].ShouldBe(HttpStatusCode.OK);
+        limited.ShouldNotBeNull($"6 verifications in a row: {string.Join(", ", statuses)}");
+        using (limited)
+        {
+            statuses.SkipLast(1).ShouldAllBe(s => s == HttpStatusCode.OK);
+            limited.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+            var retryAfter = limited.Headers.RetryAfter?.Delta;
+            retryAfter.ShouldNotBeNull();
+            retryAfter.Value.ShouldBeInRange(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        }
+
+        // Another client's permits are its own.
+        using var admin = await platform.DeptA.HttpAsync(platform.DeptA.RoleClients[Roles.Admin]);
+        (await admin.GetJsonAsync(verify)).GetProperty("valid").GetBoolean().ShouldBeTrue();
+    }
+
+    private static byte[] Zip(params (string Name, string Text)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, text) in entries)
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+                writer.Write(text);
+            }
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>Yields the first <c>cut</c> bytes of a file, then fails as a dropped connection would.</summary>

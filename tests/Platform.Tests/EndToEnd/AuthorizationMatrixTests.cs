@@ -50,7 +50,7 @@ public sealed class AuthorizationMatrixTests(TwoNodePlatform platform)
         ["POST /api/catalogue/records/{id}/attachments"] = Roles.Publisher,
         ["GET /api/catalogue/records/{id}/attachments"] = AnyRole,
         ["GET /api/catalogue/records/{id}/attachments/{attachmentId}"] = AnyRole,
-        ["GET /api/catalogue/records/{id}/attachments/{attachmentId}/verify"] = AnyRole,
+        ["GET /api/catalogue/records/{id}/attachments/{attachmentId}/verify"] = Roles.Auditor,
         ["GET /api/sharing/records/{id}/policy"] = AnyRole,
         ["GET /peer/grants/{id}/content"] = GrantAuthenticated,
         ["GET /api/sharing/nodes"] = AnyRole,

@@ -118,6 +118,38 @@ public sealed class GatewayProtectionTests(TwoNodePlatform platform) : IAsyncLif
         (await response.ReadJsonAsync()).GetProperty("detail").GetString()!.ShouldContain(MaxJsonBodyBytes.ToString(CultureInfo.InvariantCulture));
     }
 
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/octet-stream")]
+    [InlineData("application/pdf")]
+    [InlineData("text/csv")]
+    [InlineData(null)]
+    public async Task A_body_over_the_JSON_limit_gets_413_whatever_type_it_declares(string? contentType)
+    {
+        using var http = await StrictAsync(platform.DeptA.RoleClients["publisher"]);
+        using var content = new ByteArrayContent(new byte[MaxJsonBodyBytes * 2]);
+        content.Headers.ContentType = contentType is null ? null : new MediaTypeHeaderValue(contentType);
+        using var response = await http.PostAsync("api/catalogue/records", content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_JSON_limit_gets_413_too()
+    {
+        using var http = await StrictAsync(platform.DeptA.RoleClients["publisher"]);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/catalogue/records/batch")
+        {
+            Content = new StringContent($$"""{"items":[{"title":"{{new string('x', MaxJsonBodyBytes * 2)}}"}]}""", System.Text.Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+    }
+
     [Fact]
     public async Task Uploads_may_be_larger_than_JSON_bodies_but_not_larger_than_the_upload_limit()
     {
@@ -130,6 +162,11 @@ public sealed class GatewayProtectionTests(TwoNodePlatform platform) : IAsyncLif
         // Past the gateway: the catalogue answers for itself (the record does not exist).
         passed.StatusCode.ShouldNotBe(HttpStatusCode.RequestEntityTooLarge);
         passed.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        // The CSV import is an upload too.
+        using var csv = new StringContent("title\n" + new string('x', MaxJsonBodyBytes * 2), System.Text.Encoding.UTF8, "text/csv");
+        using var imported = await http.PostAsync("api/catalogue/records/csv", csv);
+        imported.StatusCode.ShouldNotBe(HttpStatusCode.RequestEntityTooLarge);
 
         using var tooLarge = new ByteArrayContent(new byte[MaxUploadBodyBytes + 1]);
         tooLarge.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");

@@ -312,6 +312,76 @@ public sealed class NotificationTests(TwoNodePlatform platform, ITestOutputHelpe
         errors.TryGetProperty("pageSize", out _).ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task A_client_holds_at_most_five_streams_and_each_gets_a_new_item_within_a_second()
+    {
+        var fonds = NewFonds();
+        using var deptB = await platform.DeptB.HttpAsync();
+        using (var subscribed = await deptB.PostJsonAsync("api/notify/subscriptions",
+            new { channel = "inbox", eventTypes = new[] { "record.published" }, filters = new { fonds = new[] { fonds } } }))
+        {
+            subscribed.StatusCode.ShouldBe(HttpStatusCode.Created, await subscribed.Content.ReadAsStringAsync());
+        }
+
+        // A client of its own, so streams of other tests do not count against it.
+        using var streamClient = await platform.DeptB.HttpAsync(platform.DeptB.RoleClients["reviewer"]);
+        streamClient.Timeout = Timeout.InfiniteTimeSpan;
+        using var cancel = new CancellationTokenSource(Patience);
+        var streams = new List<(HttpResponseMessage Response, StreamReader Reader)>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var response = await streamClient.GetAsync("api/notify/stream", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+                response.StatusCode.ShouldBe(HttpStatusCode.OK);
+                var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+                streams.Add((response, reader));
+                (await NextEventAsync(reader, cancel.Token)).Event.ShouldBe("ready");
+            }
+
+            using (var sixth = await streamClient.GetAsync("api/notify/stream", HttpCompletionOption.ResponseHeadersRead, cancel.Token))
+            {
+                sixth.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+                sixth.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+                sixth.Headers.RetryAfter.ShouldNotBeNull();
+            }
+
+            // Streams wait for a signal rather than polling; without it they would look again only at their 20 s heartbeat.
+            var title = $"关于档案移交的通知 {RandomNumberGenerator.GetHexString(6)}";
+            await PushAsync(fonds, 1, title: title);
+            foreach (var (_, reader) in streams)
+            {
+                var (name, data, _) = await NextEventAsync(reader, cancel.Token, skip: "heartbeat");
+                var arrived = DateTimeOffset.UtcNow;
+                name.ShouldBe("notification");
+                using var item = JsonDocument.Parse(data);
+                item.RootElement.GetProperty("summary").GetString()!.ShouldContain(title);
+                (arrived - item.RootElement.GetProperty("createdAt").GetDateTimeOffset()).ShouldBeLessThan(TimeSpan.FromSeconds(1));
+            }
+
+            // A closed stream gives its place back.
+            streams[0].Reader.Dispose();
+            streams[0].Response.Dispose();
+            streams.RemoveAt(0);
+            var reopened = await Eventually.Until(async () =>
+            {
+                var response = await streamClient.GetAsync("api/notify/stream", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+                if (response.StatusCode == HttpStatusCode.OK) return response;
+                response.Dispose();
+                return null;
+            }, response => response is not null, TimeSpan.FromSeconds(10), "a stream in the place of the closed one");
+            streams.Add((reopened!, new StreamReader(await reopened!.Content.ReadAsStreamAsync(cancel.Token))));
+        }
+        finally
+        {
+            foreach (var (response, reader) in streams)
+            {
+                reader.Dispose();
+                response.Dispose();
+            }
+        }
+    }
+
     private static string NewFonds() => $"F{RandomNumberGenerator.GetHexString(6)}";
 
     private static async Task<(string Id, string Secret)> SubscribeAsync(

@@ -25,7 +25,24 @@ public sealed class WebhookTargetGuardTests
         WebhookTargetGuard.IsPublic(IPAddress.Parse(address)).ShouldBeFalse();
 
     [Theory]
+    [InlineData("64:ff9b::7f00:1")]
+    [InlineData("64:ff9b::a9fe:a9fe")]
+    [InlineData("64:ff9b::808:808")]
+    [InlineData("64:ff9b:1::a00:1")]
+    [InlineData("64:ff9b:1:ffff::1")]
+    [InlineData("2002:7f00:1::1")]
+    [InlineData("2002:808:808::1")]
+    [InlineData("198.18.0.1")]
+    [InlineData("198.19.255.254")]
+    [InlineData("::ffff:198.18.0.1")]
+    public void NAT64_6to4_and_benchmarking_addresses_are_not_public(string address) =>
+        WebhookTargetGuard.IsPublic(IPAddress.Parse(address)).ShouldBeFalse();
+
+    [Theory]
     [InlineData("8.8.8.8")]
+    [InlineData("198.17.255.255")]
+    [InlineData("198.20.0.1")]
+    [InlineData("2003::1")]
     [InlineData("2001:4860:4860::8888")]
     public void Public_addresses_are_public(string address) =>
         WebhookTargetGuard.IsPublic(IPAddress.Parse(address)).ShouldBeTrue();
@@ -38,6 +55,17 @@ public sealed class WebhookTargetGuardTests
     [InlineData("http://user:pw@8.8.8.8/hook")]
     public async Task Unsafe_webhook_urls_are_refused_with_a_reason(string url) =>
         (await Strict.CheckAsync(url, CancellationToken.None)).ShouldNotBeNullOrWhiteSpace();
+
+    [Fact]
+    public async Task A_NAT64_literal_of_a_private_address_is_refused_as_a_webhook_target() =>
+        (await Strict.CheckAsync("http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", CancellationToken.None)).ShouldNotBeNullOrWhiteSpace();
+
+    [Fact]
+    public void The_webhook_handler_ignores_proxy_settings()
+    {
+        using var handler = Strict.CreateHandler();
+        handler.UseProxy.ShouldBeFalse();
+    }
 
     [Fact]
     public async Task Loopback_is_allowed_only_when_the_node_allows_private_targets()
