@@ -16,7 +16,7 @@ internal static partial class FuzzCases
     /// <summary>Query values, already percent-encoded, for a string parameter.</summary>
     private static readonly string[] Strings =
     [
-        "%00", "abc%00def", "%01%07%1B%7F", "%C2%85%E2%80%A8", new('x', 10_000), string.Concat(Enumerable.Repeat("%E6%A1%A3", 3_000)),
+        "%00", "abc%00def", "%01%07%1B%7F", "%C2%85%E2%80%A8", new('x', 10_000), string.Concat(Enumerable.Repeat("%E6%A1%A3", 1_000)),
         "%ED%A0%80", "%FF%FE", "%C0%AF", "%27%20OR%20%271%27%3D%271", "..%2F..%2Fetc%2Fpasswd", "%25", "%20", "", "null", "-1", "%5B%5D",
     ];
 

@@ -21,7 +21,7 @@ namespace Platform.Tests.EndToEnd;
 public sealed partial class InputFuzzTests(TwoNodePlatform platform)
 {
     private const int Seed = 18;
-    private const int CasesWithToken = 30;
+    private const int CasesWithToken = 24;
     private const int CasesWithoutToken = 6;
     private const int Parallelism = 4;
 
@@ -84,6 +84,9 @@ public sealed partial class InputFuzzTests(TwoNodePlatform platform)
             var status = (int)response.StatusCode;
             var type = response.Content.Headers.ContentType?.MediaType;
             if (status < 500 && (status < 400 || type == "application/problem+json")) return null;
+            // Kestrel refuses a path holding %00 while parsing the request line, before any application code runs, with an
+            // empty 400 that cannot be given a body (aspnet/KestrelHttpServer#2947): the one 4xx that is not a problem.
+            if (status == 400 && NulInPath(fuzz.Target) && response.Content.Headers.ContentLength == 0) return null;
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             return $"{fuzz.Operation} [{fuzz.Case}{(fuzz.Token is null ? ", anonymous" : "")}]: {status} {type ?? "(no type)"} {Shorten(body, 200)}"
                 + $" <- {fuzz.Method} {Shorten(fuzz.Target, 160)}";
@@ -93,6 +96,9 @@ public sealed partial class InputFuzzTests(TwoNodePlatform platform)
             return $"{fuzz.Operation} [{fuzz.Case}]: no answer ({ex.Message}) <- {fuzz.Method} {Shorten(fuzz.Target, 160)}";
         }
     }
+
+    private static bool NulInPath(string target) =>
+        target.Split('?', 2)[0].Contains("%00", StringComparison.OrdinalIgnoreCase);
 
     private static string Shorten(string text, int length) => text.Length <= length ? text : text[..length] + $"…({text.Length})";
 
