@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using Platform.ServiceDefaults.Input;
 
 namespace Platform.ServiceDefaults;
 
@@ -34,6 +37,11 @@ public static class HostingExtensions
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         });
         builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
+        // Binding failures reach BadRequestHandler as exceptions, so they are answered as problems naming the field.
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new StorableStringConverter()));
+        builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestLineSize = RequestTargetGuard.MaxRequestLineBytes);
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
         if (builder.Configuration.GetValue(MemoryRelease.EnabledKey, true))
         {
@@ -76,11 +84,12 @@ public static class HostingExtensions
         return node;
     }
 
-    /// <summary>Exception → problem details, empty error statuses → problem details, authentication and authorization.</summary>
+    /// <summary>Exception → problem details, empty error statuses → problem details, authentication and authorization, request target checks.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestTargetGuard();
         app.UseApiCallAudit();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Model;
 using Platform.Contracts;
+using Platform.ServiceDefaults.Input;
 
 namespace Platform.Audit.Apis;
 
@@ -21,6 +22,7 @@ public static class KpiApi
     internal static async Task<Results<Ok<KpiReport>, ValidationProblem>> GetKpis(
         SharingKpis kpis, TimeProvider clock, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
     {
+        if (QueryTime.Errors(("from", from), ("to", to)) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         var month = MonthOf(clock.GetUtcNow());
         var start = from ?? month;
         var end = to ?? (from is null ? month.AddMonths(1) : start.AddMonths(1));

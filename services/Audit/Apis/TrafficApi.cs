@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Audit.Infrastructure;
 using Platform.Audit.Model;
 using Platform.Contracts;
+using Platform.ServiceDefaults.Input;
 
 namespace Platform.Audit.Apis;
 
@@ -28,7 +29,8 @@ public static class TrafficApi
         AuditDbContext db, TimeProvider clock, DateTimeOffset? from, DateTimeOffset? to, string? bucket, string? kind, string? department,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = QueryTime.Errors(("from", from), ("to", to));
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var name = string.IsNullOrWhiteSpace(bucket) ? "minute" : bucket.Trim().ToLowerInvariant();
         if (!Buckets.TryGetValue(name, out var granularity))
         {

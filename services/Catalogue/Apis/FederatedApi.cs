@@ -19,10 +19,14 @@ public static class FederatedApi
 
     private static readonly SearchedTable<FederatedRecord> Table = new("federated_records", r => r.PublishedAt, r => r.RecordId);
 
-    internal static async Task<Ok<RecordPage>> ListFederated(
+    internal static async Task<Results<Ok<RecordPage>, ValidationProblem>> ListFederated(
         CatalogueDbContext db, CommonLexemes commonLexemes, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, string? department,
         CancellationToken cancellationToken)
     {
+        if (filter.Errors() is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
         var query = db.FederatedRecords.AsNoTracking().Where(r => !r.Withdrawn);
         if (!string.IsNullOrWhiteSpace(department)) query = query.Where(r => r.Department == department);
         query = query.WhereFondsAndCategory(filter);

@@ -25,6 +25,9 @@ internal static class RecordCsv
         ["附注"] = "description", ["共享属性"] = "sharing",
     };
 
+    /// <summary>Far more than the record's fields (unknown columns are reported per row), few enough to read every header.</summary>
+    private const int MaxColumns = 100;
+
     static RecordCsv() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     public static async Task<Results<Ok<BatchReport>, ValidationProblem>> Upload(
@@ -66,14 +69,33 @@ internal static class RecordCsv
         var rows = new List<(int Line, JsonElement Item)>();
         try
         {
-            using var csv = Sep.Reader(o => o with { Unescape = true, DisableColCountCheck = true }).FromText(text);
-            if (csv.Header.IsEmpty)
-            {
-                return Problem("file", "The CSV has no header row.");
-            }
-            var names = csv.Header.ColNames.Select(h => Columns.TryGetValue(h.Trim(), out var name) ? name : h.Trim()).ToArray();
+            // The header is read as a row, so its problems (a repeated column, thousands of columns) are answered here.
+            using var csv = Sep.Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).FromText(text);
+            string[]? names = null;
             foreach (var row in csv)
             {
+                if (names is null)
+                {
+                    if (row.ColCount > MaxColumns)
+                    {
+                        return Problem("header", $"The header has {row.ColCount} columns; at most {MaxColumns}.");
+                    }
+                    names = new string[row.ColCount];
+                    for (var i = 0; i < names.Length; i++)
+                    {
+                        var header = row[i].ToString().Trim();
+                        names[i] = Columns.TryGetValue(header, out var name) ? name : header;
+                    }
+                    if (names.All(string.IsNullOrEmpty))
+                    {
+                        return Problem("file", "The CSV has no header row.");
+                    }
+                    if (names.Where(n => n.Length > 0).GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+                    {
+                        return Problem("header", $"The column '{repeated.Key}' appears more than once in the header (a Chinese and an English name count as the same).");
+                    }
+                    continue;
+                }
                 var item = new JsonObject();
                 for (var i = 0; i < Math.Min(names.Length, row.ColCount); i++)
                 {
@@ -87,6 +109,10 @@ internal static class RecordCsv
                 {
                     rows.Add((row.LineNumberFrom, JsonSerializer.SerializeToElement(item)));
                 }
+            }
+            if (names is null)
+            {
+                return Problem("file", "The CSV has no header row.");
             }
         }
         catch (InvalidDataException ex)

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Catalogue.Model;
 using Platform.Contracts;
+using Platform.ServiceDefaults.Input;
 
 namespace Platform.Catalogue.Apis;
 
@@ -82,12 +83,24 @@ public readonly record struct Paging(int? Page, int? PageSize)
 {
     public int Number => Math.Max(1, Page ?? 1);
     public int Size => Math.Clamp(PageSize ?? 50, 1, 500);
-    public int Skip => (Number - 1) * Size;
+    public int Skip => PageOffset.Of(Number, Size);
 }
 
 /// <summary>Search and filters of record lists: q is full-text (Chinese included); years are inclusive.</summary>
 public readonly record struct RecordFilter(
-    string? Q, string? Fonds, string? Category, int? Year, int? YearFrom, int? YearTo, string? Retention, string? Classification, bool? Facets);
+    string? Q, string? Fonds, string? Category, int? Year, int? YearFrom, int? YearTo, string? Retention, string? Classification, bool? Facets)
+{
+    /// <summary>Years outside 1..9999 (dates cannot hold them), by parameter; null when every filter is usable.</summary>
+    public Dictionary<string, string[]>? Errors()
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (name, year) in new[] { ("year", Year), ("yearFrom", YearFrom), ("yearTo", YearTo) })
+        {
+            if (year is < 1 or > 9999) errors[name] = ["A year from 1 to 9999."];
+        }
+        return errors.Count > 0 ? errors : null;
+    }
+}
 
 /// <summary>
 /// One page of records, with the total and, when asked for, facet counts over all matches. Matches are counted up

@@ -119,9 +119,13 @@ public static class RecordsApi
 
     private static readonly SearchedTable<ArchiveRecord> Table = new("records", r => r.UpdatedAt, r => r.Id);
 
-    internal static async Task<Ok<RecordPage>> ListRecords(
+    internal static async Task<Results<Ok<RecordPage>, ValidationProblem>> ListRecords(
         CatalogueDbContext db, CommonLexemes commonLexemes, [AsParameters] Paging paging, [AsParameters] RecordFilter filter, CancellationToken cancellationToken)
     {
+        if (filter.Errors() is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
         var query = db.Records.AsNoTracking().Where(r => r.Status == RecordStatus.Active).WhereFondsAndCategory(filter);
         if (!string.IsNullOrWhiteSpace(filter.Retention)) query = query.Where(r => r.RetentionPeriod == filter.Retention);
         if (!string.IsNullOrWhiteSpace(filter.Classification)) query = query.Where(r => r.Classification == filter.Classification);

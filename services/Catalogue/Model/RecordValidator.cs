@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
+using Platform.ServiceDefaults.Input;
 
 namespace Platform.Catalogue.Model;
 
@@ -79,9 +80,16 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
             return new RecordValidation(null, errors);
         }
 
-        foreach (var property in input.EnumerateObject().Where(p => !KnownFields.Contains(p.Name)))
+        foreach (var property in input.EnumerateObject())
         {
-            errors[property.Name] = [$"Unknown field '{property.Name}'."];
+            if (!TryName(property, out var name))
+            {
+                errors["$"] = ["A field name is not valid Unicode text."];
+            }
+            else if (!KnownFields.Contains(name))
+            {
+                errors[name] = [$"Unknown field '{name}'."];
+            }
         }
 
         var fields = new FieldReader(input, errors);
@@ -122,6 +130,20 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
             new RecordMetadata(externalId!, fondsCode!, archivalCode!, title!, creator!, date, documentNumber,
                 retention!, classification!, category, keywords, description, sharing),
             errors);
+    }
+
+    private static bool TryName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
     }
 
     private bool IsAboveAccepted(string classification) =>
@@ -185,7 +207,11 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
                 errors[name] = [$"'{name}' must be a string."];
                 return null;
             }
-            var text = normalize(value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
+            if ((value.ValueKind == JsonValueKind.String ? StoredText(name, value) : value.GetRawText()) is not { } raw)
+            {
+                return null;
+            }
+            var text = normalize(raw);
             if (text.Length == 0)
             {
                 if (required) errors[name] = [$"'{name}' must not be empty."];
@@ -194,6 +220,27 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
             if (text.Length > maxLength)
             {
                 errors[name] = [$"'{name}' is longer than {maxLength} characters."];
+                return null;
+            }
+            return text;
+        }
+
+        /// <summary>A string value the database can store, or null with the field's error recorded.</summary>
+        private string? StoredText(string name, JsonElement value)
+        {
+            string text;
+            try
+            {
+                text = value.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                errors[name] = [$"'{name}': {StorableText.InvalidTextMessage}"];
+                return null;
+            }
+            if (StorableText.HasNul(text))
+            {
+                errors[name] = [$"'{name}': {StorableText.NulMessage}"];
                 return null;
             }
             return text;
@@ -220,20 +267,24 @@ public sealed partial class RecordValidator(IOptions<RecordRules> rules)
             {
                 return [];
             }
-            IEnumerable<string?> items = value.ValueKind switch
+            IEnumerable<JsonElement> elements = value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : [value];
+            var items = new List<string>();
+            foreach (var element in elements)
             {
-                JsonValueKind.Array => value.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.String ? item.GetString() : null),
-                JsonValueKind.String => KeywordSeparators().Split(value.GetString()!),
-                _ => [null],
-            };
-            var list = new List<string>();
-            foreach (var item in items)
-            {
-                if (item is null)
+                if (element.ValueKind != JsonValueKind.String)
                 {
                     errors[name] = [$"'{name}' must be an array of strings or one string separated by ；, ;, ，, 、 or spaces."];
                     return [];
                 }
+                if (StoredText(name, element) is not { } item)
+                {
+                    return [];
+                }
+                items.AddRange(value.ValueKind == JsonValueKind.String ? KeywordSeparators().Split(item) : [item]);
+            }
+            var list = new List<string>();
+            foreach (var item in items)
+            {
                 var text = Normalize(item);
                 if (text.Length > maxLength)
                 {

@@ -9,6 +9,7 @@ using Platform.Contracts;
 using Platform.Notification.Infrastructure;
 using Platform.Notification.Model;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Input;
 
 namespace Platform.Notification.Apis;
 
@@ -60,7 +61,7 @@ public static class InboxApi
         };
         var total = await query.CountAsync(cancellationToken);
         var unread = await own.CountAsync(i => i.ReadAt == null, cancellationToken);
-        var items = await query.OrderByDescending(i => i.Sequence).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var items = await query.OrderByDescending(i => i.Sequence).Skip(PageOffset.Of(number, size)).Take(size).ToListAsync(cancellationToken);
         return TypedResults.Ok(new InboxPage(items.Select(InboxItemView.From).ToArray(), total, unread, number, size));
     }
 

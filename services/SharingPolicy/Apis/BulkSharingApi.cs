@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Contracts;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Input;
 using Platform.SharingPolicy.Infrastructure;
 using Platform.SharingPolicy.Model;
 
@@ -291,7 +292,7 @@ public static class BulkSharingApi
         var size = pageSize ?? DefaultPageSize;
         var number = page ?? 1;
         var total = await selected.CountAsync(cancellationToken);
-        var rows = await selected.OrderBy(s => s.RecordId).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var rows = await selected.OrderBy(s => s.RecordId).Skip(PageOffset.Of(number, size)).Take(size).ToListAsync(cancellationToken);
         var requestIds = rows.Select(r => r.RequestId).ToList();
         var requests = await db.Requests.AsNoTracking().Where(r => requestIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
         var grantIds = requests.Values.Where(r => r.GrantId != null).Select(r => r.GrantId!.Value).ToList();
