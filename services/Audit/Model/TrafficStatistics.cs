@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Audit.Infrastructure;
+using Platform.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -28,6 +29,9 @@ public static class TrafficKinds
 
     /// <summary>A broadcast's "to": every department.</summary>
     public const string Everyone = "*";
+
+    /// <summary>A caller's department as a bucket keeps it: <c>anonymous</c> without one, cut to the column's length.</summary>
+    public static string Department(string? department) => StoredText.Fit(department ?? "anonymous", 40);
 }
 
 /// <summary>
