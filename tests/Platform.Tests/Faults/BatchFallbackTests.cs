@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -96,18 +97,27 @@ public sealed class BatchFallbackTests(TestInfrastructure infrastructure) : IAsy
         });
     }
 
+    /// <summary>Puts the probes on the consumer's queue (declared as MassTransit declares it), as a producer would.</summary>
     private async Task SendAsync(IEnumerable<Probe> probes)
     {
-        var sender = Bus.Factory.CreateUsingRabbitMq(Host);
-        await sender.StartAsync(TestContext.Current.CancellationToken);
-        try
+        var factory = new ConnectionFactory { Uri = _virtualHost };
+        await using var connection = await factory.CreateConnectionAsync(TestContext.Current.CancellationToken);
+        await using var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            TestContext.Current.CancellationToken);
+        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
+            cancellationToken: TestContext.Current.CancellationToken);
+        foreach (var probe in probes)
         {
-            var endpoint = await sender.GetSendEndpoint(new Uri($"queue:{Queue}"));
-            foreach (var probe in probes) await endpoint.Send(probe, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            await sender.StopAsync(CancellationToken.None);
+            var messageId = Guid.NewGuid().ToString();
+            var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
+            {
+                messageId,
+                messageType = new[] { $"urn:message:{typeof(Probe).Namespace}:{nameof(Probe)}" },
+                message = probe,
+            }, JsonSerializerOptions.Web));
+            var properties = new BasicProperties { MessageId = messageId, ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent };
+            await channel.BasicPublishAsync("", Queue, mandatory: true, properties, body, TestContext.Current.CancellationToken);
         }
     }
 
