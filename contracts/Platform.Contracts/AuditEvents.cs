@@ -19,6 +19,26 @@ public sealed record ApiCallRecorded(
     DateTimeOffset OccurredAt);
 
 /// <summary>
+/// The calls a node's gateway turned away itself (401, 403, 413, 429, failed token requests) from one source address for
+/// one reason within one window (a minute by default), counted: a flood is one audit entry per source, reason and window,
+/// not one per request. <see cref="Source"/> is an IPv4 address or an IPv6 /64 prefix. The samples hold at most a few
+/// distinct values each (never bodies, query strings, headers or secrets).
+/// </summary>
+public sealed record GatewayDenialsCounted(
+    string Node,
+    string Source,
+    string Reason,
+    int Status,
+    long Count,
+    DateTimeOffset WindowStart,
+    DateTimeOffset FirstAt,
+    DateTimeOffset LastAt,
+    string? Department,
+    IReadOnlyList<string> ClientIds,
+    IReadOnlyList<string> Methods,
+    IReadOnlyList<string> Paths);
+
+/// <summary>
 /// A node's signed statement "my audit chain had head <see cref="Head"/> at entry <see cref="Sequence"/>", published so that
 /// other nodes keep witness copies. The public key travels with it (pinned by peers on first use) until the node directory
 /// carries node keys. <see cref="Signature"/> is ECDSA P-256/SHA-256 (DER, base64) over <see cref="SignedText"/>.

@@ -23,6 +23,7 @@ app.UseGatewayDenialAudit();
 app.UseOpsConsole();
 app.UseGatewayRequestLimits();
 app.UseTokenRequestRateLimit();
+app.UseAnonymousRateLimit();
 app.UseServiceDefaults();
 app.UseRateLimiter();
 

@@ -1,12 +1,15 @@
+using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Net.Http.Headers;
 using Platform.Contracts;
 
 namespace Platform.Gateway.Proxy;
 
 /// <summary>
-/// Fixed one-second windows and a cap on requests in flight, per client on everything; per address on token requests.
-/// Rejections are 429 problem details with <c>Retry-After</c>.
+/// Fixed one-second windows and a cap on requests in flight, per client on everything; per address on token requests; and
+/// a token bucket per source address for requests without credentials, ahead of authentication. Rejections are 429
+/// problem details with <c>Retry-After</c>.
 /// </summary>
 internal static class RateLimits
 {
@@ -17,10 +20,19 @@ internal static class RateLimits
     {
         var permits = configuration.GetValue($"{Section}:PermitsPerSecond", 2000);
         var concurrent = configuration.GetValue($"{Section}:ConcurrentRequests", 200);
-        return services.AddRateLimiter(options => Configure(options, permits, concurrent, context =>
-            context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics")
+        Func<HttpContext, string?> partition = context =>
+            IsHealthOrMetrics(context)
                 ? null
-                : context.User.FindFirst(PlatformClaims.ClientId)?.Value is { } clientId ? "client:" + clientId : Address(context)));
+                : context.User.FindFirst(PlatformClaims.ClientId)?.Value is { } clientId ? "client:" + clientId : Address(context);
+        return services.AddRateLimiter(options =>
+        {
+            OnRejected(options, $"More than {permits} requests per second or {concurrent} at once from this client; retry after a second.");
+            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(PerSecond(permits, partition),
+                PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                    partition(context) is { } key
+                        ? RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions { PermitLimit = concurrent, QueueLimit = 0 })
+                        : RateLimitPartition.GetNoLimiter("")));
+        });
     }
 
     /// <summary>
@@ -29,31 +41,46 @@ internal static class RateLimits
     /// </summary>
     public static IApplicationBuilder UseTokenRequestRateLimit(this WebApplication app)
     {
+        var permits = app.Configuration.GetValue($"{Section}:TokenRequestsPerSecond", 200);
         var options = new RateLimiterOptions();
-        Configure(options, app.Configuration.GetValue($"{Section}:TokenRequestsPerSecond", 200), null, Address);
+        OnRejected(options, $"More than {permits} requests per second; retry after a second.");
+        options.GlobalLimiter = PerSecond(permits, Address);
         return app.UseWhen(context => context.Request.Path.StartsWithSegments("/connect/token"), branch => branch.UseRateLimiter(options));
     }
 
-    private static void Configure(RateLimiterOptions options, int permitsPerSecond, int? concurrentRequests, Func<HttpContext, string?> partition)
+    /// <summary>
+    /// Requests that carry no credentials draw on a token bucket per source address (default 20 a second, bursts of up
+    /// to 100) before authentication, so an anonymous flood is answered 429 cheaply instead of 401 after the token check.
+    /// Requests with a token are limited per client after authentication; token requests, health and metrics have their own.
+    /// </summary>
+    public static IApplicationBuilder UseAnonymousRateLimit(this WebApplication app)
     {
-        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        options.OnRejected = async (context, cancellationToken) =>
-        {
-            context.HttpContext.Response.Headers.RetryAfter = "1";
-            await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        var permits = app.Configuration.GetValue($"{Section}:AnonymousPermitsPerSecond", 20);
+        var burst = app.Configuration.GetValue($"{Section}:AnonymousBurst", 100);
+        var options = new RateLimiterOptions();
+        OnRejected(options, $"More than {permits} requests per second (bursts of {burst}) without credentials from this address; retry later.");
+        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            RateLimitPartition.GetTokenBucketLimiter(SourceAddress.Of(context), _ => new TokenBucketRateLimiterOptions
             {
-                HttpContext = context.HttpContext,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status429TooManyRequests,
-                    Title = "Too many requests",
-                    Detail = concurrentRequests is { } concurrent
-                        ? $"More than {permitsPerSecond} requests per second or {concurrent} at once from this client; retry after a second."
-                        : $"More than {permitsPerSecond} requests per second; retry after a second.",
-                },
-            });
-        };
-        var perSecond = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                TokenLimit = burst,
+                TokensPerPeriod = permits,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+        return app.UseWhen(IsAnonymous, branch => branch.UseRateLimiter(options));
+    }
+
+    private static bool IsAnonymous(HttpContext context) =>
+        !context.Request.Headers.ContainsKey(HeaderNames.Authorization)
+        && !IsHealthOrMetrics(context)
+        && !context.Request.Path.StartsWithSegments("/connect/token");
+
+    private static bool IsHealthOrMetrics(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics");
+
+    private static PartitionedRateLimiter<HttpContext> PerSecond(int permitsPerSecond, Func<HttpContext, string?> partition) =>
+        PartitionedRateLimiter.Create<HttpContext, string>(context =>
             partition(context) is { } key
                 ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
                 {
@@ -62,13 +89,26 @@ internal static class RateLimits
                     QueueLimit = 0,
                 })
                 : RateLimitPartition.GetNoLimiter(""));
-        options.GlobalLimiter = concurrentRequests is not { } limit
-            ? perSecond
-            : PartitionedRateLimiter.CreateChained(perSecond, PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                partition(context) is { } key
-                    ? RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions { PermitLimit = limit, QueueLimit = 0 })
-                    : RateLimitPartition.GetNoLimiter("")));
+
+    private static void OnRejected(RateLimiterOptions options, string detail)
+    {
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.OnRejected = async (context, cancellationToken) =>
+        {
+            var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+            context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context.HttpContext,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Title = "Too many requests",
+                    Detail = detail,
+                },
+            });
+        };
     }
 
-    private static string Address(HttpContext context) => "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    private static string Address(HttpContext context) => "ip:" + SourceAddress.Of(context);
 }

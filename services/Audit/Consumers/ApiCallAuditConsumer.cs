@@ -39,9 +39,9 @@ public sealed class ApiCallAuditConsumer(AuditDbContext db, AuditLog log, Traffi
         call.TraceId);
 
     internal static TrafficInteraction Interaction(ApiCallRecorded call) => new(
-        call.OccurredAt, call.Department ?? "anonymous", call.Node, TrafficKinds.Api(call.Service), Outcome(call.Status), call.DurationMs);
+        call.OccurredAt, TrafficKinds.Department(call.Department), call.Node, TrafficKinds.Api(call.Service), Outcome(call.Status), call.DurationMs);
 
-    private static string Outcome(int status) => status switch
+    internal static string Outcome(int status) => status switch
     {
         401 or 403 => "denied",
         < 400 => "ok",

@@ -96,12 +96,12 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.ToTable("audit_entries");
         builder.HasKey(e => e.Sequence);
         builder.Property(e => e.Sequence).ValueGeneratedNever();
-        builder.Property(e => e.Department).HasMaxLength(40);
-        builder.Property(e => e.Actor).HasMaxLength(200);
-        builder.Property(e => e.Action).HasMaxLength(100);
-        builder.Property(e => e.Subject).HasMaxLength(200);
-        builder.Property(e => e.Outcome).HasMaxLength(40);
-        builder.Property(e => e.TraceId).HasMaxLength(32);
+        builder.Property(e => e.Department).HasMaxLength(AuditEntry.DepartmentLength);
+        builder.Property(e => e.Actor).HasMaxLength(AuditEntry.ActorLength);
+        builder.Property(e => e.Action).HasMaxLength(AuditEntry.ActionLength);
+        builder.Property(e => e.Subject).HasMaxLength(AuditEntry.SubjectLength);
+        builder.Property(e => e.Outcome).HasMaxLength(AuditEntry.OutcomeLength);
+        builder.Property(e => e.TraceId).HasMaxLength(AuditEntry.TraceIdLength);
         // text, not jsonb: the hash covers the exact bytes, and jsonb would reorder keys.
         builder.Property(e => e.Details).HasColumnType("text");
         builder.Property(e => e.PreviousHash).HasMaxLength(64);

@@ -21,6 +21,7 @@ internal static class Extensions
             bus.AddConsumer<RecordWithdrawnAuditConsumer, IdempotentBatchConsumerDefinition<RecordWithdrawnAuditConsumer>>();
             bus.AddRecordEventBatchConsumer<RecordPublishedAuditConsumer, RecordUpdatedAuditConsumer, RecordWithdrawnAuditConsumer>();
             bus.AddConsumer<ApiCallAuditConsumer>(typeof(ApiCallAuditConsumerDefinition));
+            bus.AddConsumer<GatewayDenialsAuditConsumer>();
             bus.AddConsumer<AuditCheckpointConsumer>();
             bus.AddConsumer<WitnessCopiesRequestedConsumer>();
             bus.AddConsumer<WitnessCopiesProvidedConsumer>();

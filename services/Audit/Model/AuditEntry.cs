@@ -9,6 +9,14 @@ namespace Platform.Audit.Model;
 /// </summary>
 public sealed class AuditEntry
 {
+    // Column lengths (audit_entries): longer values are stored cut, with a marker and their hash (StoredText).
+    public const int DepartmentLength = 40;
+    public const int ActorLength = 200;
+    public const int ActionLength = 100;
+    public const int SubjectLength = 200;
+    public const int OutcomeLength = 40;
+    public const int TraceIdLength = 32;
+
     public long Sequence { get; set; }
     public DateTimeOffset OccurredAt { get; set; }
     public DateTimeOffset RecordedAt { get; set; }

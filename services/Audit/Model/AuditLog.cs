@@ -38,12 +38,21 @@ public sealed class AuditLog(AuditDbContext db, TimeProvider clock, IOptions<Aud
         if (events.Count == 0) return [];
 
         // Serialising and masking need no chain position, so they happen before the lock: the section that holds it stays short.
+        // Free text (paths, titles, comments) can carry ID-card or phone numbers; the log keeps them masked. Values come
+        // from outside (a 300-character path, a client id with a NUL): they are made to fit, after masking, so the
+        // hash in a truncation marker never reveals a number the log masks, and no entry can fail for its content.
         var prepared = events.Select(e => (
-                Event: e,
-                Actor: PersonalData.Mask(e.Actor)!,
-                Subject: PersonalData.Mask(e.Subject),
-                // Free text (paths, titles, comments) can carry ID-card or phone numbers; the log keeps them masked.
-                Details: PersonalData.Mask(e.Details as string ?? JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web))!))
+                Event: e with
+                {
+                    Department = StoredText.Fit(e.Department, AuditEntry.DepartmentLength),
+                    Action = StoredText.Fit(e.Action, AuditEntry.ActionLength),
+                    Outcome = StoredText.Fit(e.Outcome, AuditEntry.OutcomeLength),
+                    TraceId = StoredText.FitOrNull(e.TraceId, AuditEntry.TraceIdLength),
+                },
+                Actor: StoredText.Fit(PersonalData.Mask(e.Actor)!, AuditEntry.ActorLength),
+                Subject: StoredText.FitOrNull(PersonalData.Mask(e.Subject), AuditEntry.SubjectLength),
+                Details: StoredText.Fit(
+                    PersonalData.Mask(e.Details as string ?? JsonSerializer.Serialize(e.Details, JsonSerializerOptions.Web))!, int.MaxValue)))
             .ToList();
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();

@@ -1,14 +1,18 @@
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Audit.Infrastructure;
+using Platform.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Platform.Audit.Model;
 
-/// <summary>One exchange interaction to count: who to whom, what, how it ended, and how long it took where that is known.</summary>
+/// <summary>
+/// One exchange interaction to count: who to whom, what, how it ended, and how long it took where that is known; or
+/// <paramref name="Count"/> alike ones at once (denials the gateway counted), without durations.
+/// </summary>
 public sealed record TrafficInteraction(
-    DateTimeOffset OccurredAt, string FromDepartment, string ToDepartment, string Kind, string Outcome, double? DurationMs = null);
+    DateTimeOffset OccurredAt, string FromDepartment, string ToDepartment, string Kind, string Outcome, double? DurationMs = null, long Count = 1);
 
 /// <summary>The kinds of interaction counted (the <c>kind</c> of a traffic bucket).</summary>
 public static class TrafficKinds
@@ -28,6 +32,9 @@ public static class TrafficKinds
 
     /// <summary>A broadcast's "to": every department.</summary>
     public const string Everyone = "*";
+
+    /// <summary>A caller's department as a bucket keeps it: <c>anonymous</c> without one, cut to the column's length.</summary>
+    public static string Department(string? department) => StoredText.Fit(department ?? "anonymous", 40);
 }
 
 /// <summary>
@@ -77,7 +84,7 @@ public sealed class TrafficStatistics(AuditDbContext db)
                 var key = (name, Truncate(interaction.OccurredAt, width), interaction.FromDepartment, interaction.ToDepartment,
                     interaction.Kind, interaction.Outcome);
                 if (!buckets.TryGetValue(key, out var aggregate)) buckets[key] = aggregate = new Aggregate();
-                aggregate.Add(interaction.DurationMs);
+                aggregate.Add(interaction.DurationMs, interaction.Count);
             }
         }
 
@@ -126,9 +133,9 @@ public sealed class TrafficStatistics(AuditDbContext db)
         public double DurationMax;
         public long[] Histogram { get; } = new long[HistogramBounds.Length + 1];
 
-        public void Add(double? durationMs)
+        public void Add(double? durationMs, long count)
         {
-            Count++;
+            Count += count;
             if (durationMs is not { } ms) return;
             DurationCount++;
             DurationSum += ms;

@@ -1,7 +1,9 @@
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Platform.ServiceDefaults.Trust;
 
 namespace Platform.ServiceDefaults.Messaging;
@@ -41,15 +43,7 @@ public static class BusExtensions
                 {
                     rabbit.SetQuorumQueue();
                 }
-                // Faults are retried in place with growing pauses, about 3 minutes in all: long enough to ride out a
-                // database or broker restart. A message that cannot be read is not retried. What still fails goes to
-                // the endpoint's _error queue with the reason, for operators to inspect and move back.
-                endpoint.UseMessageRetry(retry =>
-                {
-                    retry.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
-                    retry.Ignore<System.Text.Json.JsonException>();
-                    retry.Ignore<NotSupportedException>();
-                });
+                endpoint.UseFaultRetry();
             });
 
             bus.UsingRabbitMq((context, rabbit) =>
@@ -84,6 +78,22 @@ public static class BusExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// Faults are retried in place with growing pauses, about 3 minutes in all: long enough to ride out a database or
+    /// broker restart. A message that cannot be read, or whose data PostgreSQL refuses (SQLSTATE class 22: a value too
+    /// long, a NUL character, a number out of range), is not retried: it would fail the same way every time. What still
+    /// fails goes to the endpoint's _error queue with the reason, for operators to inspect and move back.
+    /// </summary>
+    public static void UseFaultRetry(this IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+            retry.Ignore<System.Text.Json.JsonException>();
+            retry.Ignore<NotSupportedException>();
+            retry.Ignore<PostgresException>(e => e.SqlState.StartsWith("22", StringComparison.Ordinal));
+            retry.Ignore<DbUpdateException>(e => e.InnerException is PostgresException p && p.SqlState.StartsWith("22", StringComparison.Ordinal));
+        });
 
     private static string VirtualHost(Uri broker)
     {

@@ -1,5 +1,7 @@
+using System.Runtime.ExceptionServices;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Platform.ServiceDefaults.Persistence;
 
@@ -8,10 +10,10 @@ namespace Platform.ServiceDefaults.Persistence;
 /// service of every node): a batch of messages commits in one transaction, with one inbox insert for all their ids,
 /// so a burst costs a few round trips instead of a transaction per message. Messages are handled in arrival order.
 /// <para>
-/// When a batch fails, each of its messages is tried again in its own transaction, so one bad message cannot hold
-/// back the others: the good ones commit (and their inbox rows make any later redelivery a no-op) and the failure is
-/// rethrown, which sends the batch through the endpoint's retry and finally to its <c>_error</c> queue. Replaying
-/// those messages then only redoes the one that failed.
+/// When a batch fails for a reason that is not the database being away, each of its messages is applied again in its own
+/// transaction, so one bad message cannot hold back the others: every good one commits (its inbox row makes a later
+/// redelivery a no-op) and is acknowledged on its own, and only the bad ones fault. Each of those goes through the
+/// endpoint's retry and finally to its <c>_error</c> queue with its own reason (see <see cref="Messaging.BusExtensions"/>).
 /// </para>
 /// Register it with <see cref="IdempotentBatchConsumerDefinition{TConsumer}"/> (or a definition of its own).
 /// </summary>
@@ -22,7 +24,7 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
     protected TContext Db { get; } = db;
 
     public Task Consume(ConsumeContext<Batch<TMessage>> context) =>
-        HandleEventsAsync([.. context.Message.Select(m => new Delivered<TMessage>(m.MessageId, m.Message))], context.CancellationToken);
+        HandleEventsAsync([.. context.Message.Select(m => new Delivered<TMessage>(m.MessageId, m.Message, m))], context.CancellationToken);
 
     /// <summary>Applies events however they arrived: a batch of single messages, or a run of a <see cref="Contracts.RecordEventBatch"/>.</summary>
     public async Task HandleEventsAsync(IReadOnlyList<Delivered<TMessage>> delivered, CancellationToken cancellationToken)
@@ -35,16 +37,70 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
         try
         {
             await CommitAsync(messages, cancellationToken);
+            return;
         }
-        catch (Exception) when (messages.Count > 1 && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (messages.Count == 1 && !IsTransient(exception) && !cancellationToken.IsCancellationRequested)
+        {
+            // The others of the batch were of no concern: they must not fault with this one.
+            await AcknowledgeAllButAsync(delivered, messages[0]);
+            throw;
+        }
+        catch (Exception exception) when (messages.Count > 1 && !IsTransient(exception) && !cancellationToken.IsCancellationRequested)
         {
             Db.ChangeTracker.Clear();
-            foreach (var message in messages)
+        }
+
+        var failures = new List<(Delivered<TMessage> Message, Exception Exception)>();
+        foreach (var message in messages)
+        {
+            try
             {
                 await CommitAsync([message], cancellationToken);
             }
+            // The database went away meanwhile: the whole batch is retried (what committed is a no-op then).
+            catch (Exception exception) when (!IsTransient(exception) && !cancellationToken.IsCancellationRequested)
+            {
+                Db.ChangeTracker.Clear();
+                failures.Add((message, exception));
+            }
+        }
+        if (failures.Count == 0)
+        {
+            return;
+        }
+        await AcknowledgeAllButAsync(delivered, [.. failures.Select(f => f.Message)]);
+        if (failures.Count == 1)
+        {
+            ExceptionDispatchInfo.Throw(failures[0].Exception);
+        }
+        throw new BatchMessagesFailedException([.. failures.Select(f => (f.Message.MessageId, f.Exception))]);
+    }
+
+    /// <summary>
+    /// Marks every message but <paramref name="failed"/> as consumed, so that when the batch faults MassTransit faults only
+    /// the failed ones (its batch consumer leaves a message that was marked delivered alone); a run of a
+    /// <see cref="Contracts.RecordEventBatch"/> has no contexts of its own and faults as one message.
+    /// </summary>
+    private async Task AcknowledgeAllButAsync(IReadOnlyList<Delivered<TMessage>> delivered, params IReadOnlyCollection<Delivered<TMessage>> failed)
+    {
+        foreach (var message in delivered)
+        {
+            if (message.Context is { } context && !failed.Any(f => ReferenceEquals(f, message)))
+            {
+                await context.NotifyConsumed(context, context.ReceiveContext.ElapsedTime, GetType().Name);
+            }
         }
     }
+
+    /// <summary>Failures that say nothing about the messages (the database restarting, a connection lost, a deadlock).</summary>
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        NpgsqlException npgsql => npgsql.IsTransient,
+        TimeoutException => true,
+        DbUpdateException { InnerException: { } inner } => IsTransient(inner),
+        InvalidOperationException { InnerException: { } inner } => IsTransient(inner),
+        _ => false,
+    };
 
     /// <summary>
     /// Whether this node has anything to do with <paramref name="message"/>; messages it does not concern are skipped
@@ -108,8 +164,11 @@ public abstract class IdempotentBatchConsumer<TContext, TMessage>(TContext db) :
     }
 }
 
-/// <summary>One event as a consumer sees it: its id (the inbox key) and its content.</summary>
-public sealed record Delivered<TMessage>(Guid? MessageId, TMessage Message) where TMessage : class;
+/// <summary>
+/// One event as a consumer sees it: its id (the inbox key), its content, and the message it came in when it came alone
+/// (so it can be acknowledged apart from the rest of its batch).
+/// </summary>
+public sealed record Delivered<TMessage>(Guid? MessageId, TMessage Message, ConsumeContext<TMessage>? Context = null) where TMessage : class;
 
 /// <summary>Applies a run of events of one type, idempotently, in order (see <see cref="IdempotentBatchConsumer{TContext, TMessage}"/>).</summary>
 public interface IEventBatchHandler<TMessage> where TMessage : class

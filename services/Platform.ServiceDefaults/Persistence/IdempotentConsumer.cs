@@ -15,6 +15,10 @@ public abstract class IdempotentConsumer<TContext, TMessage>(TContext db) : ICon
 
     public async Task Consume(ConsumeContext<TMessage> context)
     {
+        if (!Concerns(context.Message))
+        {
+            return;
+        }
         var messageId = context.MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a message id.");
         var consumer = GetType().Name;
         var cancellationToken = context.CancellationToken;
@@ -32,6 +36,9 @@ public abstract class IdempotentConsumer<TContext, TMessage>(TContext db) : ICon
         await Db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Whether this node has anything to do with <paramref name="message"/>; others are skipped without touching the database.</summary>
+    protected virtual bool Concerns(TMessage message) => true;
 
     /// <summary>Changes state for one message; do not call SaveChanges, the base class commits.</summary>
     protected abstract Task HandleAsync(ConsumeContext<TMessage> context, CancellationToken cancellationToken);

@@ -7,8 +7,10 @@ using Shouldly;
 namespace Platform.Tests.EndToEnd;
 
 /// <summary>
-/// Calls the gateway turns away itself never reach a service, so the gateway announces them: they must appear in the
-/// node's audit log as denials, without any secret, token or personal data of the request.
+/// Calls the gateway turns away itself never reach a service, so the gateway counts them per source address, reason and
+/// window and announces the counts: they appear in the node's audit log as denials (one entry per source and reason,
+/// with a count and a few sample paths), without any secret, token or personal data of the requests. Each test sends
+/// from a loopback address of its own, so its counts are its own.
 /// </summary>
 [Collection(TwoNodeCollection.Name)]
 public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
@@ -16,10 +18,11 @@ public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
     private const string Secret = "s3cret-0f-the-caller";
 
     [Fact]
-    public async Task A_call_without_a_token_and_a_call_with_a_bad_token_are_audited_as_denied_by_the_gateway()
+    public async Task A_call_without_a_token_and_a_call_with_a_bad_token_are_counted_as_denied_by_the_gateway()
     {
         var record = Guid.NewGuid();
-        using var anonymous = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        var source = LoopbackSource.New();
+        using var anonymous = source.Client(platform.DeptA.Gateway);
         using (var denied = await anonymous.GetAsync($"api/catalogue/records/{record}?client_secret={Secret}&access_token={Secret}"))
         {
             denied.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
@@ -31,17 +34,18 @@ public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
             denied.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
 
-        var entries = await EntriesAsync($"subject=/api/catalogue/records/{record}", 2);
-        entries.Select(e => e.GetProperty("action").GetString()).ShouldBe(["api.gateway.get", "api.gateway.delete"], ignoreOrder: true);
+        var entries = await GatewayDenialEntries.OfAsync(platform.DeptA, source,
+            items => GatewayDenialEntries.Counted(items, "unauthenticated") == 2, "two 401s counted");
         foreach (var entry in entries)
         {
             entry.GetProperty("outcome").GetString().ShouldBe("denied");
             entry.GetProperty("actor").GetString().ShouldBe("anonymous");
-            using var details = JsonDocument.Parse(entry.GetProperty("details").GetString()!);
-            details.RootElement.GetProperty("status").GetInt32().ShouldBe(401);
-            details.RootElement.GetProperty("service").GetString().ShouldBe("gateway");
+            var details = GatewayDenialEntries.Details(entry);
+            details.GetProperty("status").GetInt32().ShouldBe(401);
+            GatewayDenialEntries.Samples(entry, "paths").ShouldAllBe(p => p == $"/api/catalogue/records/{record}");
             entry.GetRawText().ShouldNotContain(Secret);
         }
+        entries.SelectMany(e => GatewayDenialEntries.Samples(e, "methods")).ShouldBe(["GET", "DELETE"], ignoreOrder: true);
     }
 
     [Fact]
@@ -72,10 +76,11 @@ public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
     }
 
     [Fact]
-    public async Task A_failed_token_request_is_audited_with_the_client_id_but_never_the_secret()
+    public async Task A_failed_token_request_is_counted_with_the_client_id_but_never_the_secret()
     {
         var clientId = $"intruder-{Guid.NewGuid():N}";
-        using var anonymous = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        var source = LoopbackSource.New();
+        using var anonymous = source.Client(platform.DeptA.Gateway);
         using (var response = await anonymous.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
@@ -86,10 +91,14 @@ public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
             ((int)response.StatusCode).ShouldBeInRange(400, 401);
         }
 
-        var entry = (await EntriesAsync($"actor={clientId}", 1)).ShouldHaveSingleItem();
-        entry.GetProperty("action").GetString().ShouldBe("api.gateway.post");
-        entry.GetProperty("subject").GetString().ShouldBe("/connect/token");
+        var entry = (await GatewayDenialEntries.OfAsync(platform.DeptA, source, items => items.Count > 0, "the failed token request counted"))
+            .ShouldHaveSingleItem();
+        entry.GetProperty("actor").GetString().ShouldBe(clientId);
         entry.GetProperty("outcome").GetString().ShouldBeOneOf("denied", "rejected");
+        var details = GatewayDenialEntries.Details(entry);
+        details.GetProperty("reason").GetString().ShouldBe("token-request-failed");
+        details.GetProperty("count").GetInt64().ShouldBe(1);
+        GatewayDenialEntries.Samples(entry, "paths").ShouldBe(["/connect/token"]);
         entry.GetRawText().ShouldNotContain(Secret);
     }
 
@@ -97,14 +106,16 @@ public sealed class GatewayDenialAuditTests(TwoNodePlatform platform)
     public async Task Phone_and_ID_card_numbers_in_a_denied_path_are_masked_in_the_audit_log()
     {
         var phone = $"139{Random.Shared.Next(10_000_000, 99_999_999)}";
-        using var anonymous = new HttpClient { BaseAddress = platform.DeptA.Gateway };
+        var source = LoopbackSource.New();
+        using var anonymous = source.Client(platform.DeptA.Gateway);
         using (var denied = await anonymous.GetAsync($"api/sharing/people/110101199003071234/{phone}"))
         {
             denied.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
 
         var masked = $"/api/sharing/people/110101********1234/{phone[..3]}****{phone[^4..]}";
-        var entry = (await EntriesAsync($"subject={Uri.EscapeDataString(masked)}", 1)).ShouldHaveSingleItem();
+        var entry = (await GatewayDenialEntries.OfAsync(platform.DeptA, source, items => items.Count > 0, "the denial counted")).ShouldHaveSingleItem();
+        GatewayDenialEntries.Samples(entry, "paths").ShouldBe([masked]);
         entry.GetRawText().ShouldNotContain(phone);
         entry.GetRawText().ShouldNotContain("110101199003071234");
     }

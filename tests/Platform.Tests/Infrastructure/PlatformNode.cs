@@ -262,6 +262,8 @@ public sealed class PlatformNode : IAsyncDisposable
         if (process == "gateway")
         {
             environment["Auth__Issuer"] = Gateway.ToString();
+            // Denials are counted per window before they are audited; a short one keeps tests from waiting a minute.
+            environment["Gateway__DenialAudit__Window"] = "00:00:02";
             if (System.Environment.GetEnvironmentVariable("PLATFORM_TEST_RABBITMQ_MANAGEMENT") is { Length: > 0 } management)
             {
                 environment["Ops__RabbitMqManagementUrl"] = management;
