@@ -47,7 +47,10 @@ public sealed partial class InputFuzzTests(TwoNodePlatform platform)
         }
         requests.AddRange(FuzzCases.FromTheIssue(token));
 
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+        // A source address of its own: its anonymous requests use up the gateway's anonymous limit for this address only.
+        var handler = LoopbackSource.New().Handler();
+        (handler.AllowAutoRedirect, handler.UseCookies) = (false, false);
+        using var http = new HttpClient(handler)
         {
             BaseAddress = platform.DeptA.Gateway,
             Timeout = TimeSpan.FromSeconds(60),

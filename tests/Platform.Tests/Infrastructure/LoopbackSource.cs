@@ -19,7 +19,10 @@ public sealed class LoopbackSource
             (byte)RandomNumberGenerator.GetInt32(1, 255)]));
 
     /// <summary>A client whose connections leave from this address.</summary>
-    public HttpClient Client(Uri baseAddress) => new(new SocketsHttpHandler
+    public HttpClient Client(Uri baseAddress) => new(Handler()) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>A handler whose connections leave from this address.</summary>
+    public SocketsHttpHandler Handler() => new()
     {
         ConnectCallback = async (context, cancellationToken) =>
         {
@@ -36,8 +39,7 @@ public sealed class LoopbackSource
                 throw;
             }
         },
-    })
-    { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    };
 
     public override string ToString() => Address.ToString();
 }
