@@ -21,6 +21,9 @@ internal sealed partial class DenialTally(IBus bus, IOptions<NodeOptions> node, 
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<(DateTimeOffset Window, string Source, string Reason, int Status), Counter> _counters = new();
+
+    // Counts the broker did not take (away, or too slow under load) go out with the next flush instead of being lost.
+    private readonly ConcurrentQueue<GatewayDenialsCounted> _unsent = new();
     private readonly TimeSpan _window = options.Value.Window;
 
     public void Add(string source, string reason, int status, string method, string path, string? clientId, string? department)
@@ -58,7 +61,8 @@ internal sealed partial class DenialTally(IBus bus, IOptions<NodeOptions> node, 
     private async Task FlushAsync(DateTimeOffset closedBy)
     {
         var closed = _counters.Keys.Where(k => k.Window <= closedBy).ToList();
-        var announcements = new List<GatewayDenialsCounted>(closed.Count);
+        var announcements = new List<GatewayDenialsCounted>(closed.Count + _unsent.Count);
+        while (_unsent.TryDequeue(out var unsent)) announcements.Add(unsent);
         foreach (var key in closed)
         {
             if (_counters.TryRemove(key, out var counter))
@@ -81,11 +85,22 @@ internal sealed partial class DenialTally(IBus bus, IOptions<NodeOptions> node, 
         }
         catch (Exception exception)
         {
-            LogPublishFailed(logger, exception, counted.Count, counted.Reason, counted.Source);
+            if (_unsent.Count < MaxSources)
+            {
+                _unsent.Enqueue(counted);
+                LogPublishDeferred(logger, exception, counted.Count, counted.Reason, counted.Source);
+            }
+            else
+            {
+                LogPublishFailed(logger, exception, counted.Count, counted.Reason, counted.Source);
+            }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {Count} gateway denials ({Reason}) from {Source} for the audit log")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {Count} gateway denials ({Reason}) from {Source} for the audit log yet; will try again")]
+    private static partial void LogPublishDeferred(ILogger logger, Exception exception, long count, string reason, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dropped {Count} gateway denials ({Reason}) from {Source}: too many counts wait for the broker")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, long count, string reason, string source);
 
     private sealed class Counter(DateTimeOffset first)
