@@ -37,6 +37,8 @@ internal static class Extensions
             .ProtectKeysWithCertificate(keyRingCertificate)
             .UnprotectKeysWithAnyCertificate(keyRingCertificate);
         builder.Services.AddSingleton<SecretProtector>();
+        // After the migrator (hosted services start in order), before anything protects a new secret.
+        builder.Services.AddHostedService<KeyRingUpgrade>();
 
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section));
         builder.Services.AddSingleton<WebhookTargetGuard>();
