@@ -92,6 +92,31 @@ public sealed class DatabaseRoleTests(LeastPrivilegeNode fixture)
     }
 
     [Fact]
+    public async Task Catalogue_runtime_role_keeps_search_statistics_only_through_the_owners_functions()
+    {
+        await using var runtime = new NpgsqlConnection(Node.RuntimeConnectionString("catalogue"));
+        await runtime.OpenAsync();
+        var notices = new List<string>();
+        runtime.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+
+        // Both steps need the table's owner: run directly, the runtime role is refused (or, for ANALYZE, skipped).
+        (await Should.ThrowAsync<PostgresException>(() => ExecuteAsync(runtime, """
+            SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'records'::regclass AND a.amname = 'gin'
+            """))).SqlState.ShouldBe(PostgresErrorCodes.InsufficientPrivilege);
+        await ExecuteAsync(runtime, "ANALYZE records");
+        notices.ShouldContain(notice => notice.Contains("skipping", StringComparison.Ordinal));
+
+        notices.Clear();
+        await ExecuteAsync(runtime, "SELECT search_tables_clean_pending('records')");
+        await ExecuteAsync(runtime, "SELECT search_tables_analyze('records')");
+        await ExecuteAsync(runtime, "SELECT search_tables_analyze('federated_records')");
+        notices.ShouldBeEmpty();
+        (await Should.ThrowAsync<PostgresException>(() => ExecuteAsync(runtime, "SELECT search_tables_analyze('outbox_messages')")))
+            .SqlState.ShouldBe(PostgresErrorCodes.InvalidParameterValue);
+    }
+
+    [Fact]
     public async Task Checkpoint_signing_key_is_a_file_only_its_owner_reads_and_not_a_database_row()
     {
         var keyFile = Path.Combine(AppContext.BaseDirectory, "node-logs", Node.RunId, $"{Node.Id}-audit-signing-key.pem");
