@@ -10,8 +10,8 @@ namespace Platform.Notification.Infrastructure;
 /// protects every webhook secret again with a new (encrypted) key and deletes the unencrypted ones, so a copy of the
 /// database no longer decrypts any secret.
 /// </summary>
-public sealed partial class KeyRingUpgrade(IServiceScopeFactory scopes, IKeyManager keys, SecretProtector secrets, TimeProvider clock,
-    ILogger<KeyRingUpgrade> logger) : IHostedService
+public sealed partial class KeyRingUpgrade(IServiceScopeFactory scopes, IKeyManager keys, IDataProtectionProvider protection,
+    SecretProtector secrets, TimeProvider clock, ILogger<KeyRingUpgrade> logger) : IHostedService
 {
     // An unencrypted key shows its master key as <value>; an encrypted one holds only EncryptedData.
     private const string UnencryptedMarker = "<value>";
@@ -25,7 +25,7 @@ public sealed partial class KeyRingUpgrade(IServiceScopeFactory scopes, IKeyMana
 
         // The newest key becomes the default one, so every Protect below uses it.
         var now = clock.GetUtcNow();
-        keys.CreateNewKey(now, now.AddDays(90));
+        await UntilDefaultAsync(keys.CreateNewKey(now, now.AddDays(90)).KeyId, cancellationToken);
         var subscriptions = await db.Subscriptions.Where(s => s.Secret != null).ToListAsync(cancellationToken);
         foreach (var subscription in subscriptions)
         {
@@ -46,6 +46,22 @@ public sealed partial class KeyRingUpgrade(IServiceScopeFactory scopes, IKeyMana
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook secret of subscription {Subscription} cannot be decrypted ({Reason}); give it a new one")]
     private static partial void LogUnreadable(ILogger logger, Guid subscription, string reason);
+
+    /// <summary>
+    /// Waits until protecting uses <paramref name="keyId"/>: the key ring read at start-up is refreshed in the background,
+    /// and until then an unencrypted key about to be deleted could still be the default.
+    /// </summary>
+    private async Task UntilDefaultAsync(Guid keyId, CancellationToken cancellationToken)
+    {
+        var probe = protection.CreateProtector("Platform.Notification.KeyRingUpgrade");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        // A protected payload starts with a 4-byte magic header and the id of the key that protected it.
+        while (new Guid(probe.Protect([0]).AsSpan(4, 16)) != keyId)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,6 +57,9 @@ public sealed partial class DatabaseMigrator<TContext>(
         if (owner is { Length: > 0 })
         {
             db.Database.SetConnectionString(owner);
+            // The administrator created the database empty; EF Core would first read its missing history table and log
+            // that as a failed command (dotnet/efcore#37328).
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         }
         else
         {
