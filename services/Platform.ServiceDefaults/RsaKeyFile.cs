@@ -16,15 +16,8 @@ public static class RsaKeyFile
         var created = false;
         if (!File.Exists(path))
         {
-            try
-            {
-                Create(path);
-                created = true;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process of this node wrote it first: use theirs.
-            }
+            using var fresh = RSA.Create(MinimumKeySize);
+            created = SecretFile.TryCreate(path, fresh.ExportPkcs8PrivateKeyPem());
         }
 
         var rsa = RSA.Create();
@@ -43,23 +36,5 @@ public static class RsaKeyFile
             throw new InvalidOperationException($"{setting} '{path}' holds a {rsa.KeySize}-bit RSA key; at least {MinimumKeySize} bits are required.");
         }
         return (rsa, created);
-    }
-
-    private static void Create(string path)
-    {
-        var folder = Path.GetDirectoryName(path)!;
-        var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using var rsa = RSA.Create(MinimumKeySize);
-        using var writer = new StreamWriter(path, file);
-        writer.Write(rsa.ExportPkcs8PrivateKeyPem());
     }
 }

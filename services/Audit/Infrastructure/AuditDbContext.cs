@@ -9,8 +9,6 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : P
 {
     public DbSet<AuditEntry> Entries => Set<AuditEntry>();
 
-    public DbSet<NodeSigningKey> SigningKeys => Set<NodeSigningKey>();
-
     public DbSet<OwnCheckpoint> Checkpoints => Set<OwnCheckpoint>();
 
     public DbSet<WitnessedCheckpoint> Witnessed => Set<WitnessedCheckpoint>();
@@ -23,17 +21,14 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : P
 
     public DbSet<PublishedRecord> PublishedRecords => Set<PublishedRecord>();
 
+    /// <summary>The log, its signed checkpoints, the peers' checkpoints witnessed and their pinned keys: history, never rewritten.</summary>
+    public override IReadOnlyCollection<string> AppendOnlyTables =>
+        ["audit_entries", "audit_checkpoints", "witnessed_checkpoints", "peer_keys"];
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfiguration(new AuditEntryConfiguration());
-        modelBuilder.Entity<NodeSigningKey>(key =>
-        {
-            key.ToTable("node_signing_keys");
-            key.HasKey(k => k.Id);
-            key.Property(k => k.Id).ValueGeneratedNever();
-            key.Property(k => k.KeyId).HasMaxLength(64);
-        });
         modelBuilder.Entity<OwnCheckpoint>(checkpoint =>
         {
             checkpoint.ToTable("audit_checkpoints");

@@ -12,7 +12,11 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this WebApplicationBuilder builder, NodeOptions node)
     {
-        builder.AddServiceDatabase<AuditDbContext>();
+        var signingKeyPath = builder.Configuration[SigningKeyFile.Setting];
+        builder.AddServiceDatabase<AuditDbContext>((db, services, cancellationToken) => signingKeyPath is { Length: > 0 }
+            ? SigningKeyFile.MoveOutOfDatabaseAsync(db, Path.GetFullPath(signingKeyPath, builder.Environment.ContentRootPath),
+                services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SigningKeyFile)), cancellationToken)
+            : Task.CompletedTask);
         builder.AddOutboxGauges<AuditDbContext>();
         builder.AddServiceBus("audit", node, bus =>
         {

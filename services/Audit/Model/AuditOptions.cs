@@ -10,4 +10,11 @@ public sealed class AuditOptions
     /// <summary>Hash of new entries: <c>sha256</c> (default) or <c>sm3</c>. Each entry records its own, so switching is safe.</summary>
     [Required, RegularExpression("^(sha256|sm3)$")]
     public string HashAlgorithm { get; set; } = ChainHash.Sha256;
+
+    /// <summary>
+    /// The node's checkpoint and export signing key (ECDSA P-256, PEM), created mode 600 on first start. A file, not a
+    /// database row, so the database's roles cannot read it.
+    /// </summary>
+    [Required(ErrorMessage = "Audit:SigningKeyPath is not set: the audit service signs checkpoints with a key kept in that file (mode 600), outside its database (see docs/SECURITY.md).")]
+    public string SigningKeyPath { get; set; } = "";
 }

@@ -94,11 +94,8 @@ public sealed partial class SearchStatistics(IServiceScopeFactory scopes, Common
             if (sinceClean >= MinPending)
             {
                 Interlocked.Add(ref counts.SinceClean, -sinceClean);
-                await db.Database.ExecuteSqlRawAsync("""
-                    SELECT gin_clean_pending_list(i.indexrelid)
-                    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-                    WHERE i.indrelid = to_regclass({0}) AND a.amname = 'gin'
-                    """, [table], cancellationToken);
+                // Both upkeep steps need the table's owner: functions of the owner's (migration SearchUpkeepAsOwner) run them.
+                await db.Database.ExecuteSqlRawAsync("SELECT search_tables_clean_pending({0})", [table], cancellationToken);
             }
             if (sinceAnalyze < MinChanges)
             {
@@ -113,17 +110,14 @@ public sealed partial class SearchStatistics(IServiceScopeFactory scopes, Common
             }
             Interlocked.Add(ref counts.SinceAnalyze, -sinceAnalyze);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            // The table name is one of this service's two tables, never input.
-#pragma warning disable EF1002
-            await db.Database.ExecuteSqlRawAsync($"ANALYZE {Quote(table)}", cancellationToken);
-#pragma warning restore EF1002
+            await db.Database.ExecuteSqlRawAsync("SELECT search_tables_analyze({0})", [Searched(table)], cancellationToken);
             commonLexemes.Forget(table);
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             LogAnalyzed(table, sinceAnalyze, known, elapsed.TotalMilliseconds);
         }
     }
 
-    private static string Quote(string table) => table is "records" or "federated_records"
+    private static string Searched(string table) => table is "records" or "federated_records"
         ? table
         : throw new ArgumentException($"{table} is not a searched table.", nameof(table));
 

@@ -26,10 +26,19 @@ internal static class Extensions
             bus.AddConsumer<SharingNoticeConsumer, RoutedConsumerDefinition<SharingNoticeConsumer, SharingNotice>>();
         });
 
+        var keyRingCertificate = KeyRingCertificate.LoadOrCreate(Path.GetFullPath(
+            builder.Configuration[KeyRingCertificate.Setting] is { Length: > 0 } path
+                ? path
+                : throw new InvalidOperationException($"{KeyRingCertificate.Setting} is not set: the Data Protection keys that encrypt webhook secrets are themselves encrypted with a certificate kept in that file (mode 600), outside the database (see docs/SECURITY.md)."),
+            builder.Environment.ContentRootPath));
         builder.Services.AddDataProtection()
             .SetApplicationName($"{node.Id}.notification")
-            .PersistKeysToDbContext<NotificationDbContext>();
+            .PersistKeysToDbContext<NotificationDbContext>()
+            .ProtectKeysWithCertificate(keyRingCertificate)
+            .UnprotectKeysWithAnyCertificate(keyRingCertificate);
         builder.Services.AddSingleton<SecretProtector>();
+        // After the migrator (hosted services start in order), before anything protects a new secret.
+        builder.Services.AddHostedService<KeyRingUpgrade>();
 
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section));
         builder.Services.AddSingleton<WebhookTargetGuard>();

@@ -4,7 +4,8 @@ namespace Platform.Notification.Model;
 
 /// <summary>
 /// Encrypts webhook signing secrets at rest with ASP.NET Core Data Protection (keys kept in the service's own
-/// database, so every replica can read them), so a copy of the database alone does not let anyone forge deliveries.
+/// database, so every replica can read them, themselves encrypted with the certificate of <see cref="Infrastructure.KeyRingCertificate"/>),
+/// so a copy of the database alone does not let anyone forge deliveries.
 /// </summary>
 public sealed class SecretProtector(IDataProtectionProvider provider)
 {

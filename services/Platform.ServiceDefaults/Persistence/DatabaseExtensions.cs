@@ -12,7 +12,8 @@ public static class DatabaseExtensions
     /// The service's own PostgreSQL database (ConnectionStrings:Database): DbContext with snake_case names,
     /// migrations at start-up, readiness check, and the outbox dispatcher.
     /// </summary>
-    public static WebApplicationBuilder AddServiceDatabase<TContext>(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddServiceDatabase<TContext>(this WebApplicationBuilder builder,
+        Func<TContext, IServiceProvider, CancellationToken, Task>? beforeMigration = null)
         where TContext : PlatformDbContext
     {
         var connectionString = WithAutoPrepare(builder.Configuration.RequiredConnectionString("Database"));
@@ -32,18 +33,23 @@ public static class DatabaseExtensions
         builder.Services.AddScoped<PlatformDbContext>(services => services.GetRequiredService<TContext>());
 
         builder.Services.AddOptions<OutboxOptions>().Bind(builder.Configuration.GetSection(OutboxOptions.Section));
-        builder.Services.AddDatabaseMigration<TContext>();
+        builder.Services.AddDatabaseMigration(beforeMigration: beforeMigration);
         builder.Services.AddHostedService<OutboxDispatcher<TContext>>();
 
         builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: "database", tags: [HostingExtensions.ReadyTag]);
         return builder;
     }
 
-    /// <summary>Migrates <typeparamref name="TContext"/> at start-up (waiting for the database), then runs <paramref name="afterMigration"/>.</summary>
+    /// <summary>
+    /// Migrates <typeparamref name="TContext"/> at start-up (waiting for the database), as the owner role when one is
+    /// configured, after <paramref name="beforeMigration"/>; then runs <paramref name="afterMigration"/>.
+    /// </summary>
     public static IServiceCollection AddDatabaseMigration<TContext>(this IServiceCollection services,
-        Func<IServiceProvider, CancellationToken, Task>? afterMigration = null)
+        Func<IServiceProvider, CancellationToken, Task>? afterMigration = null,
+        Func<TContext, IServiceProvider, CancellationToken, Task>? beforeMigration = null)
         where TContext : DbContext =>
-        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DatabaseMigrator<TContext>>(provider, afterMigration ?? NoSeed));
+        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<DatabaseMigrator<TContext>>(provider,
+            afterMigration ?? NoSeed, beforeMigration ?? ((_, _, _) => Task.CompletedTask)));
 
     /// <summary>
     /// Lets Npgsql prepare the statements a service runs again and again (after 5 uses, up to 50 per connection), so

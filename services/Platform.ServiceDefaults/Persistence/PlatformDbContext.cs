@@ -15,6 +15,12 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
 
     public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
 
+    /// <summary>
+    /// Tables the service's runtime role may only insert into and read (history that must not be rewritten); see
+    /// <see cref="RuntimeRole"/>.
+    /// </summary>
+    public virtual IReadOnlyCollection<string> AppendOnlyTables => [];
+
     /// <summary>Set by <see cref="Publish{T}"/> until the outbox dispatcher has been woken for it.</summary>
     internal bool HasNewOutboxMessages { get; set; }
 

@@ -31,6 +31,7 @@ public sealed class PlatformNode : IAsyncDisposable
     private readonly string _databasePrefix;
     private Uri _rabbitMq = null!;
     private IReadOnlyDictionary<string, string> _settings = new Dictionary<string, string>();
+    private readonly string _databasePassword = RandomNumberGenerator.GetHexString(32, true);
 
     private PlatformNode(IDatabaseServer infrastructure, string id, string databasePrefix, string logDirectory)
     {
@@ -74,7 +75,16 @@ public sealed class PlatformNode : IAsyncDisposable
 
     public string DatabaseName(string process) => $"{_databasePrefix}_{Id.Replace('-', '_')}_{process}";
 
+    /// <summary>The superuser's connection to one of the node's databases, for tests that look behind the services.</summary>
     public string DatabaseConnectionString(string process) => _infrastructure.Database(DatabaseName(process));
+
+    /// <summary>The connection the service runs with: its runtime role, which owns nothing (<see cref="DatabaseRoles"/>).</summary>
+    public string RuntimeConnectionString(string process) =>
+        DatabaseRoles.As(_infrastructure, DatabaseName(process), DatabaseRoles.Runtime(DatabaseName(process)), _databasePassword);
+
+    /// <summary>The connection its migrations run with: the role that owns the database.</summary>
+    public string OwnerConnectionString(string process) =>
+        DatabaseRoles.As(_infrastructure, DatabaseName(process), DatabaseRoles.Owner(DatabaseName(process)), _databasePassword);
 
     /// <summary>A <c>count(*)</c> on one of this node's databases; <c>@ids</c> in <paramref name="sql"/> is bound to <paramref name="ids"/>.</summary>
     public async Task<long> CountAsync(string process, string sql, string[]? ids = null)
@@ -121,6 +131,7 @@ public sealed class PlatformNode : IAsyncDisposable
             : DefaultTrust(this).Concat(settings).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         try
         {
+            foreach (var (name, _, _) in Processes) await DatabaseRoles.ProvisionAsync(_infrastructure, DatabaseName(name), _databasePassword);
             foreach (var (name, _, _) in Processes) Start(name);
             await WaitUntilReadyAsync(StartTimeout);
         }
@@ -171,6 +182,8 @@ public sealed class PlatformNode : IAsyncDisposable
     {
         var name = $"{process}-{variant}";
         _ports[name] = FreePort();
+        var database = name.Replace('-', '_');
+        await DatabaseRoles.ProvisionAsync(_infrastructure, DatabaseName(database), _databasePassword);
         var (_, project, assembly) = Processes.Single(p => p.Name == process);
         var dll = Path.Combine(Repository.Root, project, "bin", Repository.Configuration, "net10.0", $"{assembly}.dll");
         var start = new ProcessStartInfo("dotnet", [dll])
@@ -182,7 +195,8 @@ public sealed class PlatformNode : IAsyncDisposable
         };
         foreach (var (key, value) in Environment(process)) start.Environment[key] = value;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_ports[name]}";
-        start.Environment["ConnectionStrings__Database"] = DatabaseConnectionString(name.Replace('-', '_'));
+        start.Environment["ConnectionStrings__Database"] = RuntimeConnectionString(database);
+        start.Environment["ConnectionStrings__DatabaseOwner"] = OwnerConnectionString(database);
         start.Environment["ConnectionStrings__RabbitMq"] = virtualHost.ToString();
         // A variant's console reads its own virtual host, with the credentials of its connection string.
         start.Environment.Remove("Ops__RabbitMqManagementUser");
@@ -225,7 +239,8 @@ public sealed class PlatformNode : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Node__Id"] = Id,
             ["Node__Name"] = $"{Id} (test)",
-            ["ConnectionStrings__Database"] = DatabaseConnectionString(process),
+            ["ConnectionStrings__Database"] = RuntimeConnectionString(process),
+            ["ConnectionStrings__DatabaseOwner"] = OwnerConnectionString(process),
             ["ConnectionStrings__RabbitMq"] = _rabbitMq.ToString(),
             ["Auth__Authority"] = Gateway.ToString(),
             ["OTEL_SERVICE_NAME"] = $"{Id}-{process}",
@@ -252,6 +267,14 @@ public sealed class PlatformNode : IAsyncDisposable
             environment["Catalogue__SecrecyReview__Classifications"] = "";
             environment["Catalogue__SecrecyReview__Categories"] = "";
             environment["Catalogue__SecrecyReview__FondsCodes"] = PlatformNodeDefaults.SecrecyReviewFonds;
+        }
+        if (process == "audit")
+        {
+            environment["Audit__SigningKeyPath"] = Path.Combine(_logDirectory, $"{Id}-audit-signing-key.pem");
+        }
+        if (process == "notification")
+        {
+            environment["Notification__KeyRingCertificatePath"] = Path.Combine(_logDirectory, $"{Id}-key-ring-certificate.pem");
         }
         if (process == "sharing")
         {

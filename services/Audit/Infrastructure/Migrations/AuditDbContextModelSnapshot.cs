@@ -114,38 +114,6 @@ namespace Platform.Audit.Infrastructure.Migrations
                     b.ToTable("audit_entries", (string)null);
                 });
 
-            modelBuilder.Entity("Platform.Audit.Model.NodeSigningKey", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("integer")
-                        .HasColumnName("id");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("KeyId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("key_id");
-
-                    b.Property<string>("PrivateKeyPem")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("private_key_pem");
-
-                    b.Property<string>("PublicKeyPem")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("public_key_pem");
-
-                    b.HasKey("Id")
-                        .HasName("pk_node_signing_keys");
-
-                    b.ToTable("node_signing_keys", (string)null);
-                });
-
             modelBuilder.Entity("Platform.Audit.Model.OwnCheckpoint", b =>
                 {
                     b.Property<long>("Sequence")
