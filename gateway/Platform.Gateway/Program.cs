@@ -23,8 +23,8 @@ app.UseGatewayDenialAudit();
 app.UseOpsConsole();
 app.UseGatewayRequestLimits();
 app.UseTokenRequestRateLimit();
-app.UseAnonymousRateLimit();
-app.UseServiceDefaults();
+var anonymousLimit = app.UseAnonymousRateLimit();
+app.UseServiceDefaults(authenticated: anonymousLimit.ForFailedTokens);
 app.UseRateLimiter();
 
 app.MapDefaultEndpoints();

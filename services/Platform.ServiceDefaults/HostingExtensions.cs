@@ -84,14 +84,18 @@ public static class HostingExtensions
         return node;
     }
 
-    /// <summary>Exception → problem details, empty error statuses → problem details, authentication and authorization, request target checks.</summary>
-    public static WebApplication UseServiceDefaults(this WebApplication app)
+    /// <summary>
+    /// Exception → problem details, empty error statuses → problem details, authentication and authorization, request
+    /// target checks; <paramref name="authenticated"/> adds middleware that must see who the caller is before authorization.
+    /// </summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app, Action<WebApplication>? authenticated = null)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestTargetGuard();
         app.UseApiCallAudit();
         app.UseAuthentication();
+        authenticated?.Invoke(app);
         app.UseAuthorization();
         return app;
     }

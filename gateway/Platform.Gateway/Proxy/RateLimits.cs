@@ -51,9 +51,11 @@ internal static class RateLimits
     /// <summary>
     /// Requests that carry no credentials draw on a token bucket per source address (default 20 a second, bursts of up
     /// to 100) before authentication, so an anonymous flood is answered 429 cheaply instead of 401 after the token check.
-    /// Requests with a token are limited per client after authentication; token requests, health and metrics have their own.
+    /// Requests whose token does not authenticate draw on the same bucket right after authentication
+    /// (<see cref="AnonymousLimit.ForFailedTokens"/>), so a made-up token is no way around it. Requests with a valid token
+    /// are limited per client; token requests, health and metrics have their own.
     /// </summary>
-    public static IApplicationBuilder UseAnonymousRateLimit(this WebApplication app)
+    public static AnonymousLimit UseAnonymousRateLimit(this WebApplication app)
     {
         var permits = app.Configuration.GetValue($"{Section}:AnonymousPermitsPerSecond", 20);
         var burst = app.Configuration.GetValue($"{Section}:AnonymousBurst", 100);
@@ -68,13 +70,22 @@ internal static class RateLimits
                 QueueLimit = 0,
                 AutoReplenishment = true,
             }));
-        return app.UseWhen(IsAnonymous, branch => branch.UseRateLimiter(options));
+        app.UseWhen(context => !context.Request.Headers.ContainsKey(HeaderNames.Authorization) && IsLimitedAnonymously(context),
+            branch => branch.UseRateLimiter(options));
+        return new AnonymousLimit(options);
     }
 
-    private static bool IsAnonymous(HttpContext context) =>
-        !context.Request.Headers.ContainsKey(HeaderNames.Authorization)
-        && !IsHealthOrMetrics(context)
-        && !context.Request.Path.StartsWithSegments("/connect/token");
+    /// <summary>The anonymous bucket, for the requests whose token failed to authenticate.</summary>
+    public sealed class AnonymousLimit(RateLimiterOptions options)
+    {
+        public void ForFailedTokens(WebApplication app) =>
+            app.UseWhen(context => context.Request.Headers.ContainsKey(HeaderNames.Authorization)
+                    && context.User.Identity?.IsAuthenticated != true && IsLimitedAnonymously(context),
+                branch => branch.UseRateLimiter(options));
+    }
+
+    private static bool IsLimitedAnonymously(HttpContext context) =>
+        !IsHealthOrMetrics(context) && !context.Request.Path.StartsWithSegments("/connect/token");
 
     private static bool IsHealthOrMetrics(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics");
